@@ -1,0 +1,22 @@
+"""The ``consentkit`` console command: one group, a subcommand per job."""
+
+from __future__ import annotations
+
+import click
+
+from . import __version__
+from .commands.demo import demo
+from .commands.policy import policy
+
+
+@click.group()
+@click.version_option(__version__, prog_name="consentkit")
+def main() -> None:
+    """consentkit — make a mobile app's privacy policy true in code, and prove it."""
+
+
+main.add_command(policy)
+main.add_command(demo)
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""The ``consentkit`` command's subcommands, one module per group."""

@@ -1,0 +1,73 @@
+"""``consentkit policy``: check manifests and generate store declarations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..policy import ManifestInvalid, load_manifest
+from ..policy.exports import EXPORTS
+
+
+@click.group()
+def policy() -> None:
+    """Check policy manifests and export what app stores and regulators want."""
+
+
+@policy.command()
+@click.argument("manifests", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate(manifests: tuple[str, ...]) -> None:
+    """Check MANIFESTS; print every problem with file, line and path."""
+    failed = 0
+    for path in manifests:
+        try:
+            m = load_manifest(path)
+        except ManifestInvalid as exc:
+            failed += 1
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            continue
+        click.echo(
+            f"{path}: ok — {m.app.name} {m.version}: {len(m.purposes)} purposes, "
+            f"{len(m.data_categories)} categories, {len(m.permissions)} permissions, "
+            f"{len(m.features)} features"
+        )
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+@policy.command()
+@click.argument("manifest", type=click.Path(dir_okay=False))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default="exports",
+    show_default=True,
+    help="Folder to write into (a subfolder per app).",
+)
+@click.option(
+    "--only",
+    type=click.Choice(sorted(EXPORTS)),
+    multiple=True,
+    help="Write only these files (repeatable).",
+)
+def export(manifest: str, out_dir: str, only: tuple[str, ...]) -> None:
+    """Write PrivacyInfo.xcprivacy, the Play Data safety CSV and the two Chinese lists."""
+    try:
+        m = load_manifest(manifest)
+    except ManifestInvalid as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise click.exceptions.Exit(1) from None
+    target = Path(out_dir) / m.id
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for name, make in EXPORTS.items():
+            if only and name not in only:
+                continue
+            (target / name).write_bytes(make(m))
+            click.echo(str(target / name))
+    except OSError as exc:
+        raise click.ClickException(f"cannot write to {target}: {exc.strerror or exc}") from None

@@ -1,0 +1,1 @@
+"""consentkit device_sdk."""

@@ -1,0 +1,203 @@
+"""Coherence checks of a manifest: does every part fit the taxonomy and the rest?
+
+Each check is a small generator of ``(path, reason)``; ``CHECKS`` lists them, and
+``check_manifest`` runs them all so that one run reports every problem at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from .durations import DURATION_WORDS
+from .manifest import Manifest
+from .taxonomy import taxonomy
+
+Found = Iterator[tuple[tuple[str | int, ...], str]]
+
+__all__ = ["CHECKS", "check_manifest"]
+
+
+def _unknown_category(key: str) -> str | None:
+    cat = taxonomy().categories.get(key)
+    if cat is None:
+        return f"unknown category {key!r}"
+    if not cat.collectable:
+        return f"{key!r} only groups categories; name one of its leaves"
+    return None
+
+
+def categories_known(m: Manifest) -> Found:
+    for key in m.data_categories:
+        if reason := _unknown_category(key):
+            yield ("data_categories", key), reason
+    for i, key in enumerate(m.never_collected):
+        if key not in taxonomy().categories:
+            yield ("never_collected", i), f"unknown category {key!r}"
+    for fid, feat in m.features.items():
+        for i, key in enumerate(feat.collects):
+            if reason := _unknown_category(key):
+                yield ("features", fid, "collects", i), reason
+    for t, party in enumerate(m.third_parties):
+        for i, key in enumerate(party.categories):
+            if key not in m.data_categories:
+                yield (
+                    ("third_parties", t, "categories", i),
+                    f"{key!r} is not a declared data category",
+                )
+    for h, hold in enumerate(m.rights.holds):
+        for i, key in enumerate(hold.categories):
+            if key not in m.data_categories:
+                yield (
+                    ("rights", "holds", h, "categories", i),
+                    f"{key!r} is not a declared data category",
+                )
+
+
+def permissions_known(m: Manifest) -> Found:
+    known = taxonomy().permissions
+    for key in m.permissions:
+        if key not in known:
+            yield ("permissions", key), f"unknown permission {key!r}"
+    for fid, feat in m.features.items():
+        for i, key in enumerate(feat.permissions):
+            if key not in known:
+                yield ("features", fid, "permissions", i), f"unknown permission {key!r}"
+            elif key not in m.permissions:
+                yield (
+                    ("features", fid, "permissions", i),
+                    f"{key!r} has no entry under permissions: (its rationale is missing)",
+                )
+    for key in m.prompts.reads_per_minute:
+        if key not in known:
+            yield ("prompts", "reads_per_minute", key), f"unknown permission {key!r}"
+
+
+def rationale_present(m: Manifest) -> Found:
+    for key, use in m.permissions.items():
+        if len(use.rationale.strip()) < 10:
+            yield (
+                ("permissions", key, "rationale"),
+                "a permission needs a rationale the user can read",
+            )
+
+
+def purposes_known_and_used(m: Manifest) -> Found:
+    kinds = taxonomy().purpose_kinds
+    used: set[str] = set()
+    for pid, purpose in m.purposes.items():
+        if purpose.kind not in kinds:
+            yield ("purposes", pid, "kind"), f"unknown purpose kind {purpose.kind!r}"
+    refs: list[tuple[tuple[str | int, ...], str]] = []
+    for key, cat in m.data_categories.items():
+        refs += [(("data_categories", key, "purposes", i), p) for i, p in enumerate(cat.purposes)]
+    for fid, feat in m.features.items():
+        refs += [(("features", fid, "purposes", i), p) for i, p in enumerate(feat.purposes)]
+    for t, party in enumerate(m.third_parties):
+        refs += [(("third_parties", t, "purposes", i), p) for i, p in enumerate(party.purposes)]
+    for path, pid in refs:
+        used.add(pid)
+        if pid not in m.purposes:
+            yield path, f"unknown purpose {pid!r}"
+    for pid in m.purposes:
+        if pid not in used:
+            yield (
+                ("purposes", pid),
+                f"purpose {pid!r} is used by no category, feature or third party",
+            )
+
+
+def features_collect_declared(m: Manifest) -> Found:
+    for fid, feat in m.features.items():
+        for i, key in enumerate(feat.collects):
+            declared = m.data_categories.get(key)
+            if declared is None:
+                if key in taxonomy().categories:
+                    yield ("features", fid, "collects", i), f"{key!r} is not under data_categories"
+                continue
+            if not set(declared.purposes) & set(feat.purposes):
+                yield (
+                    ("features", fid, "collects", i),
+                    f"{key!r} is declared for {list(declared.purposes)}, none of this feature's "
+                    f"purposes {list(feat.purposes)}",
+                )
+
+
+def features_need_their_permissions(m: Manifest) -> Found:
+    tax = taxonomy()
+    for fid, feat in m.features.items():
+        for i, key in enumerate(feat.permissions):
+            perm = tax.permissions.get(key)
+            if perm is None or not perm.needs_category:
+                continue
+            needed_by = {c.fides_key for c in tax.categories_needing(key)}
+            if not needed_by & set(feat.collects):
+                yield (
+                    ("features", fid, "permissions", i),
+                    f"{key!r} is requested but no category this feature collects needs it",
+                )
+
+
+def never_collected_kept(m: Manifest) -> Found:
+    for i, key in enumerate(m.never_collected):
+        if key in m.data_categories:
+            yield ("never_collected", i), f"{key!r} is promised never collected but is declared"
+        for fid, feat in m.features.items():
+            if key in feat.collects:
+                yield (
+                    ("never_collected", i),
+                    f"{key!r} is promised never collected but {fid} collects it",
+                )
+
+
+def sensitive_has_own_consent(m: Manifest) -> Found:
+    tax = taxonomy()
+    for key, cat in m.data_categories.items():
+        known = tax.categories.get(key)
+        if known is None or not known.sensitive:
+            continue
+        if all(m.purposes[p].basic for p in cat.purposes if p in m.purposes):
+            yield (
+                ("data_categories", key, "purposes"),
+                f"{key!r} is sensitive: it needs its own optional purpose (a separate consent)",
+            )
+
+
+def third_parties_marked(m: Manifest) -> Found:
+    for t, party in enumerate(m.third_parties):
+        for i, pid in enumerate(party.purposes):
+            purpose = m.purposes.get(pid)
+            if purpose is not None and purpose.basic:
+                yield (
+                    ("third_parties", t, "purposes", i),
+                    f"sharing with {party.name} must be a separate choice, but {pid!r} is basic",
+                )
+
+
+def retention_fits(m: Manifest) -> Found:
+    for key, cat in m.data_categories.items():
+        if cat.retention == "session" and cat.stored is not False:
+            yield (
+                ("data_categories", key, "retention"),
+                "'session' retention is for data kept on the device only (stored: false)",
+            )
+    if m.prompts.reask_after in DURATION_WORDS:
+        yield ("prompts", "reask_after"), "the cooldown must be a duration"
+
+
+CHECKS: tuple[Callable[[Manifest], Found], ...] = (
+    categories_known,
+    permissions_known,
+    rationale_present,
+    purposes_known_and_used,
+    features_collect_declared,
+    features_need_their_permissions,
+    never_collected_kept,
+    sensitive_has_own_consent,
+    third_parties_marked,
+    retention_fits,
+)
+
+
+def check_manifest(m: Manifest) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every coherence problem of the manifest, in a stable order."""
+    return [found for check in CHECKS for found in check(m)]

@@ -1,0 +1,185 @@
+"""The policy manifest (format 1) as typed, immutable data.
+
+The shape mirrors ``shared/MANIFEST.md`` field for field; the loader builds it from
+YAML and the checks make sure it is coherent. Everything downstream (server, SDK,
+simulator, exports) reads a ``Manifest`` and never the YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "App",
+    "Controller",
+    "DataCategory",
+    "Deadline",
+    "Feature",
+    "Hold",
+    "Manifest",
+    "Minors",
+    "PermissionUse",
+    "PolicyVersion",
+    "Prompts",
+    "Purpose",
+    "Rights",
+    "ThirdParty",
+]
+
+RIGHTS = ("access", "export", "correction", "deletion", "cancellation")
+
+
+@dataclass(frozen=True)
+class Controller:
+    name: str
+    contact: str
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    version: str
+    effective: str
+    change: str = "major"
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class App:
+    id: str
+    name: str
+    controller: Controller
+    policy: PolicyVersion
+    jurisdictions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Purpose:
+    id: str
+    description: str
+    kind: str
+    basic: bool = False
+    third_party: bool = False
+
+
+@dataclass(frozen=True)
+class DataCategory:
+    id: str
+    purposes: tuple[str, ...]
+    stored: bool | str = True
+    retention: str = "until_withdrawn"
+    on_withdraw: str = "delete"
+
+
+@dataclass(frozen=True)
+class PermissionUse:
+    id: str
+    rationale: str
+
+
+@dataclass(frozen=True)
+class Feature:
+    id: str
+    purposes: tuple[str, ...]
+    basic: bool = False
+    permissions: tuple[str, ...] = ()
+    collects: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ThirdParty:
+    name: str
+    purposes: tuple[str, ...]
+    categories: tuple[str, ...]
+    policy_url: str | None = None
+    tracking_domains: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Deadline:
+    within: int
+    unit: str
+
+
+@dataclass(frozen=True)
+class Hold:
+    categories: tuple[str, ...]
+    retention: str
+    then: str
+    basis: str = ""
+
+
+@dataclass(frozen=True)
+class Rights:
+    calendar: str | None
+    deadlines: dict[str, Deadline]
+    holds: tuple[Hold, ...] = ()
+
+    def deadline(self, right: str) -> Deadline | None:
+        """The promised deadline of one right, if the policy promises one."""
+        return self.deadlines.get(right)
+
+
+@dataclass(frozen=True)
+class Minors:
+    age: int
+    guardian_consent: bool = True
+
+
+@dataclass(frozen=True)
+class Prompts:
+    reask_after: str = "PT48H"
+    max_optional_per_request: int = 1
+    reads_per_minute: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """One app's policy, one version."""
+
+    format: int
+    app: App
+    purposes: dict[str, Purpose]
+    data_categories: dict[str, DataCategory]
+    never_collected: tuple[str, ...]
+    permissions: dict[str, PermissionUse]
+    features: dict[str, Feature]
+    third_parties: tuple[ThirdParty, ...]
+    rights: Rights
+    minors: Minors | None
+    prompts: Prompts
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.app.id
+
+    @property
+    def version(self) -> str:
+        return self.app.policy.version
+
+    def basic_purposes(self) -> list[str]:
+        """Purposes accepted together with the policy itself."""
+        return [p.id for p in self.purposes.values() if p.basic]
+
+    def optional_purposes(self) -> list[str]:
+        """Purposes that are each a separate, unticked choice."""
+        return [p.id for p in self.purposes.values() if not p.basic]
+
+    def category_allowed(self, category: str, purpose: str, feature: str | None = None) -> bool:
+        """Is this category declared for this purpose (and, if named, this feature)?"""
+        declared = self.data_categories.get(category)
+        if declared is None or purpose not in declared.purposes:
+            return False
+        if feature is None:
+            return True
+        feat = self.features.get(feature)
+        return feat is not None and category in feat.collects and purpose in feat.purposes
+
+    def features_requesting(self, permission: str) -> list[str]:
+        """Features that may show this permission's dialog (just-in-time)."""
+        return [f.id for f in self.features.values() if permission in f.permissions]
+
+    def purposes_declaring(self, category: str) -> tuple[str, ...]:
+        declared = self.data_categories.get(category)
+        return declared.purposes if declared else ()
