@@ -7,6 +7,7 @@ import click
 from . import __version__
 from .commands.demo import demo
 from .commands.policy import policy
+from .commands.server import db, serve
 
 
 @click.group()
@@ -17,6 +18,8 @@ def main() -> None:
 
 main.add_command(policy)
 main.add_command(demo)
+main.add_command(serve)
+main.add_command(db)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,1 +1,50 @@
-"""consentkit server."""
+"""consentkit server: a Flask JSON API that enforces the policy manifest.
+
+``create_app`` is the only way to get an app: configuration comes from a mapping for
+tests, else from ``CONSENTKIT_*`` environment variables, with secrets kept in the
+instance folder.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from . import config as cfg
+from . import db, extensions, problems
+from .api import register_blueprints
+
+__all__ = ["create_app"]
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config, database, API, error handling, and the policies to serve."""
+    app = Flask(__name__, instance_path=os.environ.get("CONSENTKIT_INSTANCE_PATH"))
+    defaults = cfg.defaults(app.instance_path)
+    app.config.update(defaults)
+    if test_config is None:
+        app.config.update(cfg.from_environment())
+        cfg.coerce(app.config, defaults)
+    else:
+        app.config.update(test_config)
+    for name, value in cfg.load_or_create_secrets(app.instance_path).items():
+        app.config.setdefault(name, value)
+        if not app.config.get(name):
+            app.config[name] = value
+    app.config.update(
+        API_TITLE="consentkit API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        JSON_SORT_KEYS=False,
+    )
+    db.init_app(app)
+    problems.init_app(app)
+    extensions.init_app(app)
+    register_blueprints(app)
+    return app

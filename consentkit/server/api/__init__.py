@@ -1,0 +1,15 @@
+"""The JSON API under ``/api/v1``: one blueprint per resource."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ..extensions import api
+from . import auth, collect, consents, dev, devices, guardian, policy
+
+PREFIX = "/api/v1"
+
+
+def register_blueprints(app: Flask) -> None:
+    for module in (policy, auth, consents, guardian, devices, collect, dev):
+        api.register_blueprint(module.blp, url_prefix=PREFIX)

@@ -1,0 +1,160 @@
+"""Sign-up and login: phone + one-time code, password; rotated refresh tokens."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_jwt_extended import get_jwt, jwt_required
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from sqlalchemy import select
+
+from .. import db
+from ..db import utcnow
+from ..extensions import limiter
+from ..models import User
+from ..problems import Problem
+from ..services import ledger, otp, passwords, phones, tokens
+from .common import AUTH
+
+blp = Blueprint("auth", __name__, description="Codes, registration, login, token refresh")
+
+INSTALL_ID = validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$", error="8-64 letters, digits, _ or -")
+
+
+class CodeRequest(Schema):
+    phone = fields.String(required=True, validate=validate.Length(max=32))
+    purpose = fields.String(load_default="login", validate=validate.OneOf(["login", "verify"]))
+
+
+class CodeSent(Schema):
+    sent = fields.Boolean()
+    expires_in = fields.Integer()
+
+
+class RegisterRequest(Schema):
+    phone = fields.String(required=True, validate=validate.Length(max=32))
+    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="six digits"))
+    password = fields.String(
+        required=True, validate=validate.Length(min=8, max=128), load_only=True
+    )
+    birth_date = fields.Date(load_default=None)
+    install_id = fields.String(load_default=None, validate=INSTALL_ID)
+
+    @validates_schema
+    def _birth_in_past(self, data: dict, **_: object) -> None:
+        if data.get("birth_date") and data["birth_date"] > utcnow().date():
+            raise ValidationError("Must not be in the future.", "birth_date")
+
+
+class LoginRequest(Schema):
+    phone = fields.String(required=True, validate=validate.Length(max=32))
+    password = fields.String(load_default=None, validate=validate.Length(max=128), load_only=True)
+    code = fields.String(
+        load_default=None, validate=validate.Regexp(r"^\d{6}$", error="six digits")
+    )
+    install_id = fields.String(load_default=None, validate=INSTALL_ID)
+
+    @validates_schema
+    def _one_secret(self, data: dict, **_: object) -> None:
+        if (data.get("password") is None) == (data.get("code") is None):
+            raise ValidationError("Give either password or code.", "password")
+
+
+class UserSchema(Schema):
+    id = fields.String()
+    phone = fields.String()
+    birth_date = fields.Date()
+    status = fields.String()
+
+
+class TokensSchema(Schema):
+    access_token = fields.String()
+    refresh_token = fields.String()
+    token_type = fields.String()
+    user = fields.Nested(UserSchema)
+
+
+def _phone_key() -> str:
+    body = request.get_json(silent=True)
+    raw = body.get("phone") if isinstance(body, dict) else None
+    return f"phone:{raw}" if isinstance(raw, str) else "phone:?"
+
+
+@blp.route("/auth/code", methods=["POST"])
+@limiter.limit(lambda: current_app.config["OTP_LIMIT_PER_PHONE"], key_func=_phone_key)
+@limiter.limit(lambda: current_app.config["OTP_LIMIT_PER_CLIENT"])
+@blp.arguments(CodeRequest)
+@blp.response(202, CodeSent)
+def send_code(body: dict):
+    """Send a one-time code to a phone (rate limited per phone and per client)."""
+    s = db.session()
+    phone = phones.normalise(body["phone"])
+    otp.issue(s, phone, body["purpose"])
+    s.commit()
+    return {"sent": True, "expires_in": current_app.config["OTP_TTL_SECONDS"]}
+
+
+@blp.route("/auth/register", methods=["POST"])
+@blp.arguments(RegisterRequest)
+@blp.response(201, TokensSchema)
+def register(body: dict):
+    """Create an account from a verified phone; the install's consents become the user's."""
+    s = db.session()
+    phone = phones.normalise(body["phone"])
+    if s.scalar(select(User.id).where(User.phone == phone)):
+        raise Problem(409, "phone_taken", "An account with this phone exists; log in instead.")
+    otp.verify(s, phone, "login", body["code"])
+    user = User(
+        phone=phone,
+        password_hash=passwords.hash_password(body["password"]),
+        birth_date=body["birth_date"],
+    )
+    s.add(user)
+    s.flush()
+    ledger.link_install(s, user, body["install_id"])
+    pair = tokens.issue(s, user)
+    s.commit()
+    return {**pair, "user": user}
+
+
+@blp.route("/auth/login", methods=["POST"])
+@blp.arguments(LoginRequest)
+@blp.response(200, TokensSchema)
+def login(body: dict):
+    """Log in with a password or a one-time code."""
+    s = db.session()
+    phone = phones.normalise(body["phone"])
+    user = s.scalar(select(User).where(User.phone == phone, User.status == "active"))
+    if body["code"] is not None:
+        otp.verify(s, phone, "login", body["code"])
+        if user is None:
+            s.commit()
+            raise Problem(401, "invalid_credentials", "Phone or password is wrong.")
+    elif user is None or not passwords.verify_password(user.password_hash, body["password"]):
+        raise Problem(401, "invalid_credentials", "Phone or password is wrong.")
+    ledger.link_install(s, user, body["install_id"])
+    pair = tokens.issue(s, user)
+    s.commit()
+    return {**pair, "user": user}
+
+
+@blp.route("/auth/refresh", methods=["POST"])
+@jwt_required(refresh=True)
+@blp.response(200, TokensSchema)
+@blp.doc(security=AUTH)
+def refresh():
+    """Swap a refresh token for a new pair; replaying an old one ends the session."""
+    s = db.session()
+    pair = tokens.rotate(s, get_jwt())
+    return {**pair, "user": s.get(User, get_jwt()["sub"])}
+
+
+@blp.route("/auth/logout", methods=["POST"])
+@jwt_required(verify_type=False)
+@blp.response(204)
+@blp.doc(security=AUTH)
+def logout():
+    """End this session: its access and refresh tokens stop working at once."""
+    s = db.session()
+    tokens.revoke_family(s, get_jwt()["fam"], "logout")
+    s.commit()

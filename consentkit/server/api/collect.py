@@ -1,0 +1,106 @@
+"""``POST /collect``: personal data in, each event checked against the policy and consent."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from flask import current_app, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .. import db
+from ..models import IdempotencyRecord
+from ..problems import Problem
+from ..services import collection, ledger, policies
+from .common import AUTH, current_user
+
+blp = Blueprint("collect", __name__, description="Consent-checked collection of personal data")
+
+
+class EventIn(Schema):
+    category = fields.String(required=True, validate=validate.Length(max=96))
+    purpose = fields.String(required=True, validate=validate.Length(max=64))
+    feature = fields.String(required=True, validate=validate.Length(max=64))
+    collected_at = fields.AwareDateTime(required=True)
+    payload = fields.Raw(load_default=None)
+
+
+class CollectRequest(Schema):
+    app_id = fields.String(required=True)
+    events = fields.List(fields.Nested(EventIn), required=True, validate=validate.Length(min=1))
+
+    @validates("events")
+    def _not_too_many(self, value: list, **_: object) -> None:
+        limit = current_app.config["COLLECT_MAX_EVENTS"]
+        if len(value) > limit:
+            raise ValidationError(f"At most {limit} events per batch.")
+
+
+class CollectAnswer(Schema):
+    accepted = fields.Integer()
+    rejected = fields.Integer()
+    results = fields.List(fields.Dict())
+
+
+def _idempotency_key() -> str:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > 128:
+        raise Problem(
+            400,
+            "idempotency_key_required",
+            "Send an Idempotency-Key header (1-128 characters) so retries add nothing.",
+        )
+    return key
+
+
+@blp.route("/collect", methods=["POST"])
+@blp.arguments(CollectRequest)
+@blp.response(200, CollectAnswer)
+@blp.doc(
+    security=AUTH,
+    parameters=[
+        {"in": "header", "name": "Idempotency-Key", "required": True, "schema": {"type": "string"}}
+    ],
+)
+def collect_events(body: dict):
+    """Check and store a batch; each event gets its own result. A retry with the same
+    Idempotency-Key returns the first answer and adds nothing."""
+    key = _idempotency_key()
+    user = current_user()
+    s = db.session()
+    raw = json.dumps(request.get_json(), sort_keys=True, separators=(",", ":"), default=str)
+    digest = hashlib.sha256(raw.encode()).hexdigest()
+    seen = s.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == user.id, IdempotencyRecord.key == key
+        )
+    )
+    if seen is not None:
+        if seen.request_hash != digest:
+            raise Problem(
+                422, "idempotency_key_reused", "This Idempotency-Key was used for another batch."
+            )
+        return seen.response
+    manifest = policies.current(s, body["app_id"])
+    state = ledger.state(s, manifest, ledger.Subject(user=user))
+    answer = collection.collect(s, manifest, state, user, body["events"])
+    s.add(IdempotencyRecord(user_id=user.id, key=key, request_hash=digest, response=answer))
+    try:
+        s.commit()
+    except IntegrityError:
+        # The same batch raced in on another worker: its answer stands, ours is dropped.
+        s.rollback()
+        seen = s.scalar(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.user_id == user.id, IdempotencyRecord.key == key
+            )
+        )
+        if seen is None or seen.request_hash != digest:
+            raise Problem(
+                409, "conflict", "A concurrent request used this Idempotency-Key."
+            ) from None
+        return seen.response
+    return answer

@@ -1,0 +1,33 @@
+"""What every view needs: the current user, and one commit that either fully happens or not."""
+
+from __future__ import annotations
+
+from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
+from marshmallow import ValidationError, fields
+
+from .. import db
+from ..models import User
+from ..problems import Problem
+
+AUTH = [{"bearerAuth": []}]
+
+
+def current_user(optional: bool = False) -> User | None:
+    """The logged-in user; with ``optional`` an anonymous caller gets None."""
+    verify_jwt_in_request(optional=optional)
+    identity = get_jwt_identity()
+    if identity is None:
+        return None
+    user = db.session().get(User, identity)
+    if user is None or user.status != "active":
+        raise Problem(401, "token_revoked", "This account is no longer active.")
+    return user
+
+
+class StrictBool(fields.Boolean):
+    """A consent is ``true`` or ``false`` — never ``"yes"``, ``1`` or ``"on"``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError("Must be true or false.")
+        return value

@@ -1,0 +1,79 @@
+"""Configuration from the environment, with secrets generated once per instance.
+
+Settings come from ``CONSENTKIT_*`` variables; the signing and hashing keys are made on
+first run and kept in the instance folder (never in the repository), so restarts keep
+tokens and identifier hashes valid.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "CONSENTKIT_"
+SECRET_NAMES = ("SECRET_KEY", "JWT_SECRET_KEY", "IDENTIFIER_HASH_KEY", "QR_SIGNING_KEY")
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    """Settings for the embedded default: SQLite in the instance folder, jobs in-process."""
+    return {
+        "ENV": "production",
+        "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'consentkit.sqlite'}",
+        "MANIFESTS_DIR": None,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "JWT_ACCESS_TOKEN_EXPIRES": 15 * 60,
+        "JWT_REFRESH_TOKEN_EXPIRES": 30 * 24 * 3600,
+        "OTP_TTL_SECONDS": 300,
+        "OTP_MAX_ATTEMPTS": 5,
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "OTP_LIMIT_PER_PHONE": "5 per 10 minutes",
+        "OTP_LIMIT_PER_CLIENT": "60 per hour",
+        "ARGON2_TIME_COST": 2,
+        "ARGON2_MEMORY_COST": 19 * 1024,
+        "COLLECT_MAX_EVENTS": 500,
+        "CLOCK_SKEW_SECONDS": 300,
+    }
+
+
+def from_environment() -> dict[str, Any]:
+    """``CONSENTKIT_X=value`` becomes ``X``, typed like its default."""
+    out: dict[str, Any] = {}
+    for key, value in os.environ.items():
+        if key.startswith(ENV_PREFIX) and not key.startswith(ENV_PREFIX + "TEST_"):
+            out[key[len(ENV_PREFIX) :]] = value
+    return out
+
+
+def coerce(config: dict[str, Any], reference: dict[str, Any]) -> None:
+    """Environment strings take the type of the default they replace."""
+    for key, default in reference.items():
+        value = config.get(key)
+        if not isinstance(value, str) or default is None or isinstance(default, str):
+            continue
+        if isinstance(default, bool):
+            config[key] = value.strip().lower() in {"1", "true", "yes", "on"}
+        elif isinstance(default, int):
+            config[key] = int(value)
+
+
+def load_or_create_secrets(instance_path: str) -> dict[str, str]:
+    """Keys kept in ``instance/secrets.env``, created with mode 0600 on first run."""
+    path = Path(instance_path) / "secrets.env"
+    found: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text("utf-8").splitlines():
+            name, _, value = line.partition("=")
+            if name and value:
+                found[name.strip()] = value.strip()
+    missing = [n for n in SECRET_NAMES if n not in found]
+    if missing:
+        for name in missing:
+            found[name] = secrets.token_urlsafe(48)
+        Path(instance_path).mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.writelines(f"{n}={found[n]}\n" for n in SECRET_NAMES)
+    return found

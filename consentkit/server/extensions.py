@@ -1,0 +1,71 @@
+"""Flask extensions, created here once and bound to each app by ``init_app``."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from . import db
+from .problems import ProblemApi, problem_response
+from .services import tokens
+from .services.otp import OutboxSender, RefusingSender
+
+jwt = JWTManager()
+api = ProblemApi()
+limiter = Limiter(key_func=get_remote_address)
+
+
+def init_app(app: Flask) -> None:
+    from datetime import timedelta
+
+    app.config["JWT_ACCESS_TOKEN_EXPIRES"] = timedelta(
+        seconds=int(app.config["JWT_ACCESS_TOKEN_EXPIRES"])
+    )
+    app.config["JWT_REFRESH_TOKEN_EXPIRES"] = timedelta(
+        seconds=int(app.config["JWT_REFRESH_TOKEN_EXPIRES"])
+    )
+    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    jwt.init_app(app)
+    api.init_app(app)
+    app.extensions["consentkit.api"] = api
+    limiter.init_app(app)
+    app.extensions["consentkit.sender"] = (
+        OutboxSender() if app.config["ENV"] in ("development", "test") else RefusingSender()
+    )
+
+
+@jwt.token_in_blocklist_loader
+def _revoked(_header: dict, payload: dict) -> bool:
+    return tokens.is_revoked(db.session(), payload)
+
+
+@jwt.expired_token_loader
+def _expired(_header: dict, _payload: dict):
+    return problem_response(401, "token_expired", "The access token has expired; refresh it.")
+
+
+@jwt.invalid_token_loader
+def _invalid(reason: str):
+    return problem_response(401, "token_invalid", "The token is not valid.")
+
+
+@jwt.unauthorized_loader
+def _missing(reason: str):
+    return problem_response(401, "auth_required", "This needs a Bearer access token.")
+
+
+@jwt.revoked_token_loader
+def _revoked_answer(_header: dict, _payload: dict):
+    return problem_response(401, "token_revoked", "This session has ended; log in again.")
+
+
+@jwt.user_lookup_error_loader
+def _no_user(_header: dict, _payload: dict):
+    return problem_response(401, "token_revoked", "This account no longer exists.")
+
+
+@jwt.token_verification_failed_loader
+def _verification_failed(_header: dict, _payload: dict):
+    return problem_response(401, "token_invalid", "The token is not valid.")

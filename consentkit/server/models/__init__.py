@@ -1,0 +1,25 @@
+"""The server's tables, one module per part of the domain."""
+
+from ..db import Base
+from .accounts import InstallLink, OtpCode, TokenFamily, User
+from .collection import CollectedItem, IdempotencyRecord
+from .consents import ConsentEvent, ConsentReceipt
+from .devices import Device, DeviceIdentifier
+from .outbox import OutboxMessage
+from .policies import PolicyVersionRow
+
+__all__ = [
+    "Base",
+    "CollectedItem",
+    "ConsentEvent",
+    "ConsentReceipt",
+    "Device",
+    "DeviceIdentifier",
+    "IdempotencyRecord",
+    "InstallLink",
+    "OtpCode",
+    "OutboxMessage",
+    "PolicyVersionRow",
+    "TokenFamily",
+    "User",
+]

@@ -1,0 +1,150 @@
+"""Errors as RFC 9457 problem details, with a stable machine-readable ``code``.
+
+Views raise ``Problem(status, code, detail)``; validation failures, HTTP errors, JWT
+failures and anything unexpected all leave the server as ``application/problem+json``.
+A client branches on ``code``, never on the wording.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json
+from flask_smorest import Api
+from marshmallow import Schema, fields
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+TYPE_BASE = "https://consentkit.dev/problems/"
+
+# HTTP errors that carry no code of ours get one from their status.
+STATUS_CODES = {
+    400: "bad_request",
+    401: "auth_required",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+}
+
+
+class Problem(Exception):
+    """An error the API answers on purpose."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        title: str | None = None,
+        errors: dict[str, Any] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.title = title
+        self.errors = errors
+        self.extra = extra
+
+
+class ProblemSchema(Schema):
+    """The error body every endpoint can answer (RFC 9457)."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    code = fields.String()
+    errors = fields.Dict()
+
+
+def problem_response(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    errors: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + code,
+        "title": title or code.replace("_", " ").capitalize(),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _flatten_errors(messages: Any) -> dict[str, Any]:
+    """webargs nests errors by location (``json``, ``query``); clients want field paths."""
+    if isinstance(messages, dict) and set(messages) <= {
+        "json",
+        "query",
+        "form",
+        "files",
+        "headers",
+    }:
+        merged: dict[str, Any] = {}
+        for part in messages.values():
+            if isinstance(part, dict):
+                merged.update(part)
+            else:
+                merged["_body"] = part
+        return merged
+    return messages if isinstance(messages, dict) else {"_body": messages}
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api, answering every HTTP error as a problem detail."""
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        messages = data.get("messages") or data.get("errors")
+        if status == 422 or (status == 400 and messages):
+            return problem_response(
+                422,
+                "validation_error",
+                "The request does not match the schema; see errors.",
+                errors=_flatten_errors(messages),
+            )
+        if status == 400 and "json" in str(data.get("message", error.description)).lower():
+            return problem_response(400, "malformed_json", "The body is not valid JSON.")
+        code = STATUS_CODES.get(status, "http_error")
+        detail = data.get("message") or error.description or code
+        return problem_response(status, code, str(detail), headers=data.get("headers"))
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(Problem)
+    def _problem(exc: Problem) -> Response:
+        return problem_response(
+            exc.status, exc.code, exc.detail, title=exc.title, errors=exc.errors, **exc.extra
+        )
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        if isinstance(exc, HTTPException):
+            return app.extensions["consentkit.api"].handle_http_exception(exc)
+        # Logged without request data: a stack trace may hold personal data.
+        log.error("unexpected %s in request", type(exc).__name__)
+        return problem_response(500, "internal_error", "Something went wrong on our side.")

@@ -1,0 +1,340 @@
+"""The consent ledger: who agreed to what, when — and is that consent live now?
+
+Events are only ever appended. A subject is an install before login and a user after;
+``install_links`` attaches an install's history to its user without rewriting it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ...policy import Manifest, taxonomy
+from ..db import utcnow
+from ..models import CollectedItem, ConsentEvent, InstallLink, User
+from ..problems import Problem
+from . import policies, receipts
+
+
+@dataclass
+class Subject:
+    """Whose consent: a user, an install, or both once linked."""
+
+    user: User | None = None
+    install_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"user:{self.user.id}" if self.user else f"install:{self.install_id}"
+
+
+def link_install(db: Session, user: User, install_id: str | None) -> None:
+    """From now on this install's consents are this user's."""
+    if install_id and db.get(InstallLink, install_id) is None:
+        db.add(InstallLink(install_id=install_id, user_id=user.id))
+
+
+def _installs(db: Session, user: User) -> list[str]:
+    return list(db.scalars(select(InstallLink.install_id).where(InstallLink.user_id == user.id)))
+
+
+def chain_keys(db: Session, subject: Subject) -> list[str]:
+    """The receipt subjects of one person: the user and every install linked to them."""
+    keys = [subject.key]
+    if subject.user is not None:
+        keys += [f"install:{i}" for i in _installs(db, subject.user)]
+    if subject.install_id:
+        keys.append(f"install:{subject.install_id}")
+    return list(dict.fromkeys(keys))
+
+
+def age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def is_minor(user: User | None, manifest: Manifest) -> bool:
+    """Below the manifest's threshold, a guardian consents first."""
+    if user is None or user.birth_date is None or manifest.minors is None:
+        return False
+    if not manifest.minors.guardian_consent:
+        return False
+    return age_on(user.birth_date, utcnow().date()) < manifest.minors.age
+
+
+@dataclass
+class Verdict:
+    """Whether a use is covered, and by which consent event (its provenance)."""
+
+    event: ConsentEvent | None
+    code: str = ""
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.event is not None and not self.code
+
+
+@dataclass
+class ConsentState:
+    """A subject's whole history in one app, answerable for any moment."""
+
+    manifest: Manifest
+    events: list[ConsentEvent]
+    lapsed_versions: set[str] = field(default_factory=set)
+    minor: bool = False
+
+    def latest(
+        self, *, purpose: str | None = None, category: str | None = None, at: datetime | None = None
+    ) -> ConsentEvent | None:
+        found = None
+        for ev in self.events:
+            if at is not None and ev.recorded_at > at:
+                break
+            if (purpose is not None and ev.purpose == purpose and ev.category is None) or (
+                category is not None and ev.category == category
+            ):
+                found = ev
+        return found
+
+    def guardian(self) -> ConsentEvent | None:
+        latest = None
+        for ev in self.events:
+            if ev.purpose is None and ev.category is None and ev.action in ("guardian", "withdraw"):
+                latest = ev
+        return latest if latest is not None and latest.action == "guardian" else None
+
+    def agreed_version(self) -> str | None:
+        """The policy version of the last agreement, if it has not lapsed since."""
+        basic = self.manifest.basic_purposes()
+        for ev in reversed(self.events):
+            if ev.purpose in basic and ev.action == "grant":
+                return None if ev.policy_version in self.lapsed_versions else ev.policy_version
+        return None
+
+    def live(self, purpose: str, *, at: datetime | None = None) -> Verdict:
+        """Is ``purpose`` consented now and, if ``at`` is given, at that moment too?"""
+        if self.minor and self.guardian() is None:
+            return Verdict(None, "guardian_required", "a guardian has not consented for this minor")
+        now_event = self.latest(purpose=purpose)
+        if now_event is None or not now_event.granted:
+            what = "withdrawn" if now_event and now_event.action == "withdraw" else "not given"
+            return Verdict(None, "consent_required", f"consent for {purpose!r} is {what}")
+        if now_event.policy_version in self.lapsed_versions:
+            return Verdict(
+                None,
+                "consent_outdated",
+                f"consent for {purpose!r} was given to version {now_event.policy_version}; "
+                "the policy changed since and must be agreed again",
+            )
+        if at is not None:
+            then = self.latest(purpose=purpose, at=at)
+            if then is None or not then.granted:
+                return Verdict(
+                    None,
+                    "consent_required",
+                    f"no consent for {purpose!r} was live at {at.isoformat()}",
+                )
+        return Verdict(now_event)
+
+    def category_consented(self, category: str) -> bool:
+        ev = self.latest(category=category)
+        return ev is not None and ev.granted
+
+    def summary(self) -> dict[str, Any]:
+        purposes = {}
+        for pid in self.manifest.purposes:
+            ev = self.latest(purpose=pid)
+            purposes[pid] = {
+                "granted": bool(
+                    ev and ev.granted and ev.policy_version not in self.lapsed_versions
+                ),
+                "action": ev.action if ev else None,
+                "policy_version": ev.policy_version if ev else None,
+                "recorded_at": ev.recorded_at.isoformat() if ev else None,
+            }
+        categories = {}
+        for ev in self.events:
+            if ev.category:
+                categories[ev.category] = ev.granted
+        return {
+            "app_id": self.manifest.id,
+            "current_version": self.manifest.version,
+            "agreed_version": self.agreed_version(),
+            "purposes": purposes,
+            "categories": categories,
+            "minor": self.minor,
+            "guardian_consented": self.guardian() is not None,
+        }
+
+
+def state(db: Session, manifest: Manifest, subject: Subject) -> ConsentState:
+    """Load the subject's history once; batch checks then run in memory."""
+    q = select(ConsentEvent).where(ConsentEvent.app_id == manifest.id)
+    if subject.user is not None:
+        installs = _installs(db, subject.user)
+        clauses = [ConsentEvent.user_id == subject.user.id]
+        if installs:
+            clauses.append(ConsentEvent.install_id.in_(installs))
+        q = q.where(or_(*clauses))
+    else:
+        if not subject.install_id:
+            raise Problem(
+                422,
+                "validation_error",
+                "install_id is required before login",
+                errors={"install_id": ["Required before login."]},
+            )
+        link = db.get(InstallLink, subject.install_id)
+        if link is not None:
+            return state(db, manifest, Subject(db.get(User, link.user_id), subject.install_id))
+        q = q.where(ConsentEvent.install_id == subject.install_id)
+    events = list(db.scalars(q.order_by(ConsentEvent.recorded_at, ConsentEvent.id)))
+    lapsed = policies.lapsed_versions(db, manifest.id)
+    return ConsentState(manifest, events, lapsed, is_minor(subject.user, manifest))
+
+
+def record(
+    db: Session,
+    manifest: Manifest,
+    subject: Subject,
+    *,
+    purposes: dict[str, bool],
+    categories: dict[str, bool],
+    method: str,
+    action_if_false: str = "refuse",
+) -> receipts.ConsentReceipt:
+    """Append one decision per purpose and category, and a receipt for them all."""
+    now = utcnow()
+    current = state(db, manifest, subject)
+    if current.minor and current.guardian() is None:
+        raise Problem(
+            403,
+            "guardian_required",
+            "You are below this app's age threshold: a guardian must consent first "
+            "(POST /api/v1/guardian/code, then /api/v1/guardian/consent).",
+        )
+    decisions: dict[str, str] = {}
+    category_decisions: dict[str, str] = {}
+    events = []
+    for pid, value in purposes.items():
+        action = "grant" if value else action_if_false
+        decisions[pid] = action
+        events.append((pid, None, action))
+    for key, value in categories.items():
+        action = "grant" if value else action_if_false
+        category_decisions[key] = action
+        events.append((None, key, action))
+    chain = chain_keys(db, subject)
+    granted_now = [p for p in manifest.purposes if _granted_after(current, p, decisions)]
+    receipt = receipts.make(
+        db,
+        manifest,
+        subject=subject.key,
+        chain_subjects=chain,
+        user_id=subject.user.id if subject.user else None,
+        granted=granted_now,
+        decisions=decisions,
+        categories=category_decisions,
+        method=method,
+        at=now,
+    )
+    receipt_id = receipt.id
+    for pid, key, action in events:
+        db.add(
+            ConsentEvent(
+                app_id=manifest.id,
+                user_id=subject.user.id if subject.user else None,
+                install_id=subject.install_id,
+                policy_version=manifest.version,
+                purpose=pid,
+                category=key,
+                action=action,
+                method=method,
+                receipt_id=receipt_id,
+                recorded_at=now,
+            )
+        )
+    return receipt
+
+
+def _granted_after(current: ConsentState, pid: str, decisions: dict[str, str]) -> bool:
+    if pid in decisions:
+        return decisions[pid] == "grant"
+    return current.live(pid).ok
+
+
+def record_guardian(
+    db: Session, manifest: Manifest, user: User, guardian_phone_hash: str, method: str
+) -> receipts.ConsentReceipt:
+    """A verified guardian's consent: the minor may now consent for themself."""
+    now = utcnow()
+    receipt = receipts.make(
+        db,
+        manifest,
+        subject=f"user:{user.id}",
+        chain_subjects=chain_keys(db, Subject(user=user)),
+        user_id=user.id,
+        granted=[],
+        decisions={"guardian": "guardian"},
+        categories={},
+        method=method,
+        at=now,
+    )
+    db.add(
+        ConsentEvent(
+            app_id=manifest.id,
+            user_id=user.id,
+            policy_version=manifest.version,
+            action="guardian",
+            method=method,
+            guardian_phone_hash=guardian_phone_hash,
+            receipt_id=receipt.id,
+            recorded_at=now,
+        )
+    )
+    return receipt
+
+
+def apply_withdrawal(
+    db: Session, manifest: Manifest, user: User | None, purposes: list[str]
+) -> dict[str, int]:
+    """Do to stored data what the manifest says withdrawal does (delete | anonymize | retain)."""
+    counts = {"deleted": 0, "anonymized": 0, "retained": 0}
+    if user is None:
+        return counts
+    for pid in purposes:
+        for key, declared in manifest.data_categories.items():
+            if pid not in declared.purposes:
+                continue
+            rows = list(
+                db.scalars(
+                    select(CollectedItem).where(
+                        CollectedItem.app_id == manifest.id,
+                        CollectedItem.user_id == user.id,
+                        CollectedItem.category == key,
+                        CollectedItem.purpose == pid,
+                    )
+                )
+            )
+            for row in rows:
+                if declared.on_withdraw == "delete":
+                    db.delete(row)
+                    counts["deleted"] += 1
+                elif declared.on_withdraw == "anonymize":
+                    row.user_id = None
+                    row.payload = None
+                    row.anonymized = True
+                    counts["anonymized"] += 1
+                else:
+                    counts["retained"] += 1
+    return counts
+
+
+def sensitive_needs_own_consent(manifest: Manifest, category: str, purpose: str) -> bool:
+    """A sensitive category under a basic purpose needs its own explicit consent."""
+    cat = taxonomy().categories.get(category)
+    return bool(cat and cat.sensitive and manifest.purposes[purpose].basic)

@@ -1,0 +1,70 @@
+"""Access and refresh tokens: rotation in families, reuse detection, instant revocation.
+
+Every login starts a family. Refreshing swaps the family's one valid refresh token for a
+new one; presenting an already-swapped token means it was stolen or replayed, so the
+whole family dies. Each request checks its family and its user, so logout and account
+cancellation take effect at once, on every worker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+from sqlalchemy.orm import Session
+
+from ..db import utcnow
+from ..models import TokenFamily, User
+from ..problems import Problem
+
+
+def _pair(user: User, family: TokenFamily) -> dict[str, Any]:
+    claims = {"fam": family.id}
+    access = create_access_token(identity=user.id, additional_claims=claims)
+    refresh = create_refresh_token(identity=user.id, additional_claims=claims)
+    family.current_jti = decode_token(refresh)["jti"]
+    return {"access_token": access, "refresh_token": refresh, "token_type": "Bearer"}
+
+
+def issue(db: Session, user: User) -> dict[str, Any]:
+    """A new family and its first pair of tokens."""
+    family = TokenFamily(user_id=user.id, current_jti="")
+    db.add(family)
+    db.flush()
+    return _pair(user, family)
+
+
+def rotate(db: Session, claims: dict[str, Any]) -> dict[str, Any]:
+    """Swap a refresh token for a new pair; a replayed one revokes its family."""
+    family = db.get(TokenFamily, claims.get("fam"))
+    user = db.get(User, claims["sub"])
+    if family is None or user is None or family.revoked_at is not None:
+        raise Problem(401, "token_revoked", "This session has ended; log in again.")
+    if claims["jti"] != family.current_jti:
+        family.revoked_at = utcnow()
+        family.revoked_reason = "refresh_reuse"
+        db.commit()
+        raise Problem(
+            401,
+            "refresh_token_reused",
+            "This refresh token was already used; the session is ended for safety.",
+        )
+    tokens = _pair(user, family)
+    db.commit()
+    return tokens
+
+
+def revoke_family(db: Session, family_id: str, reason: str) -> None:
+    family = db.get(TokenFamily, family_id)
+    if family is not None and family.revoked_at is None:
+        family.revoked_at = utcnow()
+        family.revoked_reason = reason
+
+
+def is_revoked(db: Session, claims: dict[str, Any]) -> bool:
+    """The blocklist check flask-jwt-extended runs on every protected request."""
+    family = db.get(TokenFamily, claims.get("fam"))
+    if family is None or family.revoked_at is not None:
+        return True
+    user = db.get(User, claims["sub"])
+    return user is None or user.status != "active"
