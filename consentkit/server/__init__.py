@@ -41,8 +41,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
-        JSON_SORT_KEYS=False,
     )
+    app.json.sort_keys = False  # a manifest keeps the order its authors gave it
     db.init_app(app)
     problems.init_app(app)
     extensions.init_app(app)

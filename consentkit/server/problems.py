@@ -120,6 +120,8 @@ class ProblemApi(Api):
         status = error.code or 500
         data = getattr(error, "data", None) or {}
         messages = data.get("messages") or data.get("errors")
+        if status == 400 and "Invalid JSON body." in str(messages):
+            return problem_response(400, "malformed_json", "The body is not valid JSON.")
         if status == 422 or (status == 400 and messages):
             return problem_response(
                 422,
@@ -127,8 +129,6 @@ class ProblemApi(Api):
                 "The request does not match the schema; see errors.",
                 errors=_flatten_errors(messages),
             )
-        if status == 400 and "json" in str(data.get("message", error.description)).lower():
-            return problem_response(400, "malformed_json", "The body is not valid JSON.")
         code = STATUS_CODES.get(status, "http_error")
         detail = data.get("message") or error.description or code
         return problem_response(status, code, str(detail), headers=data.get("headers"))

@@ -92,7 +92,9 @@ class ConsentState:
     ) -> ConsentEvent | None:
         found = None
         for ev in self.events:
-            if at is not None and ev.recorded_at > at:
+            # A consent counts from the start of its second: clients commonly send
+            # whole-second timestamps, and an event in the same second is not earlier.
+            if at is not None and ev.recorded_at.replace(microsecond=0) > at:
                 break
             if (purpose is not None and ev.purpose == purpose and ev.category is None) or (
                 category is not None and ev.category == category
