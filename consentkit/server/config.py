@@ -35,6 +35,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "ARGON2_MEMORY_COST": 19 * 1024,
         "COLLECT_MAX_EVENTS": 500,
         "CLOCK_SKEW_SECONDS": 300,
+        "MEDIA_ROOT": None,
+        "MEDIA_MAX_BYTES": 8 * 1024 * 1024,
+        "MEDIA_MAX_PIXELS": 40_000_000,
     }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -47,6 +47,15 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
+    """The server's time: real, unless a simulation gave the app a virtual clock.
+
+    ``app.extensions["consentkit.clock"]`` is that seam; the simulator sets it so that
+    devices and server share one world clock, time travel included.
+    """
+    if has_app_context():
+        clock = current_app.extensions.get("consentkit.clock")
+        if clock is not None:
+            return clock()
     return datetime.now(UTC)
 
 

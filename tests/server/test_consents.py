@@ -219,3 +219,38 @@ def test_republishing_a_version_with_other_content_is_refused(app):
             assert exc.code == "policy_version_exists"
         else:
             raise AssertionError("the same version was published twice with other content")
+
+
+def test_minor_grants_given_before_the_guardian_do_not_count(api, client):
+    install = new_install()
+    api.consent(None, install_id=install)  # before registration the age is unknown
+    tokens = api.register(install_id=install, birth_date="2015-06-01")
+    r = client.get("/api/v1/consents?app_id=fieldnotes", headers=_auth(tokens))
+    assert r.json["state"]["minor"] is True
+    guardian = new_phone()
+    client.post(
+        "/api/v1/guardian/code",
+        headers=_auth(tokens),
+        json={"app_id": "fieldnotes", "guardian_phone": guardian},
+    )
+    code = client.get("/api/v1/dev/outbox", query_string={"phone": guardian}).json[0]["body"]
+    client.post(
+        "/api/v1/guardian/consent",
+        headers=_auth(tokens),
+        json={
+            "app_id": "fieldnotes",
+            "guardian_phone": guardian,
+            "code": code.split("code is ")[1][:6],
+        },
+    )
+    event = {
+        "category": "user.contact.phone_number",
+        "purpose": "account",
+        "feature": "sign_up",
+        "collected_at": __import__("datetime").datetime.now(__import__("datetime").UTC).isoformat(),
+        "payload": {"phone": "+8613800000001"},
+    }
+    r = api.collect(tokens["access_token"], [event])
+    assert r.json["results"][0]["code"] == "guardian_required"
+    assert api.consent(tokens["access_token"]).status_code == 201
+    assert api.collect(tokens["access_token"], [event]).json["accepted"] == 1

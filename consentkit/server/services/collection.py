@@ -7,6 +7,7 @@ live now, a sensitive category has its own consent, and its payload has the righ
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from ...policy import Manifest, taxonomy
 from ...policy.durations import add_duration
+from ...policy.manifest import DataCategory
 from ...policy.payloads import validate_payload
 from ..db import utcnow
-from ..models import CollectedItem, User
+from ..models import CollectedItem, ConsentEvent, User
 from .keyed_hash import keyed_hash
 from .ledger import ConsentState, sensitive_needs_own_consent
 
@@ -26,71 +28,104 @@ def _reject(index: int, code: str, detail: str, **extra: Any) -> dict[str, Any]:
     return {"index": index, "status": "rejected", "code": code, "detail": detail, **extra}
 
 
+@dataclass(frozen=True)
+class Use:
+    """An allowed use: the declaration and the consent event behind it."""
+
+    declared: DataCategory
+    consent: ConsentEvent
+
+
+class Refused(Exception):
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+def check_use(
+    manifest: Manifest,
+    consents: ConsentState,
+    category: str,
+    purpose: str,
+    feature: str,
+    collected_at: datetime,
+    now: datetime,
+) -> Use:
+    """Declared for this purpose and feature, consented then and now — or ``Refused``."""
+    if category in manifest.never_collected:
+        raise Refused("never_collected", f"the policy promises {category} is never collected")
+    declared = manifest.data_categories.get(category)
+    if declared is None:
+        raise Refused("undeclared_category", f"{category} is not in the policy")
+    if purpose not in manifest.purposes:
+        raise Refused("undeclared_purpose", f"{purpose} is not a purpose of the policy")
+    if feature not in manifest.features:
+        raise Refused("undeclared_feature", f"{feature} is not a feature of the policy")
+    if not manifest.category_allowed(category, purpose, feature):
+        raise Refused(
+            "undeclared_category",
+            f"{category} is not declared for purpose {purpose} in feature {feature}",
+        )
+    if declared.stored is False:
+        raise Refused("not_stored", f"the policy keeps {category} on the device only")
+    skew = timedelta(seconds=current_app.config["CLOCK_SKEW_SECONDS"])
+    if collected_at > now + skew:
+        raise Refused("invalid_collected_at", "collected_at is in the future")
+    verdict = consents.live(purpose, at=collected_at)
+    if not verdict.ok:
+        raise Refused(verdict.code, verdict.detail)
+    if sensitive_needs_own_consent(manifest, category, purpose) and not (
+        consents.category_consented(category)
+    ):
+        raise Refused(
+            "sensitive_consent_required", f"{category} is sensitive and needs its own consent"
+        )
+    return Use(declared, verdict.event)
+
+
+def new_item(manifest: Manifest, use: Use, event: dict[str, Any], payload: Any, now: datetime):
+    keep_until = add_duration(event["collected_at"], use.declared.retention)
+    return CollectedItem(
+        app_id=manifest.id,
+        category=event["category"],
+        purpose=event["purpose"],
+        feature=event["feature"],
+        payload=payload,
+        consent_event_id=use.consent.id,
+        policy_version=use.consent.policy_version,
+        collected_at=event["collected_at"],
+        received_at=now,
+        keep_until=keep_until if isinstance(keep_until, datetime) else None,
+    )
+
+
 def check_event(
     manifest: Manifest, consents: ConsentState, index: int, event: dict[str, Any], now: datetime
 ) -> tuple[dict[str, Any], CollectedItem | None]:
     """The result of one event and, if accepted, the row to store."""
-    category, purpose, feature = event["category"], event["purpose"], event["feature"]
-    collected_at: datetime = event["collected_at"]
-    if category in manifest.never_collected:
-        return _reject(
-            index, "never_collected", f"the policy promises {category} is never collected"
-        ), None
-    declared = manifest.data_categories.get(category)
-    if declared is None:
-        return _reject(index, "undeclared_category", f"{category} is not in the policy"), None
-    if purpose not in manifest.purposes:
-        return _reject(
-            index, "undeclared_purpose", f"{purpose} is not a purpose of the policy"
-        ), None
-    if feature not in manifest.features:
-        return _reject(
-            index, "undeclared_feature", f"{feature} is not a feature of the policy"
-        ), None
-    if not manifest.category_allowed(category, purpose, feature):
-        return _reject(
-            index,
-            "undeclared_category",
-            f"{category} is not declared for purpose {purpose} in feature {feature}",
-        ), None
-    if declared.stored is False:
-        return _reject(index, "not_stored", f"the policy keeps {category} on the device only"), None
-    skew = timedelta(seconds=current_app.config["CLOCK_SKEW_SECONDS"])
-    if collected_at > now + skew:
-        return _reject(index, "invalid_collected_at", "collected_at is in the future"), None
-    verdict = consents.live(purpose, at=collected_at)
-    if not verdict.ok:
-        return _reject(index, verdict.code, verdict.detail), None
-    if sensitive_needs_own_consent(manifest, category, purpose) and not consents.category_consented(
-        category
-    ):
-        return _reject(
-            index,
-            "sensitive_consent_required",
-            f"{category} is sensitive and needs its own consent",
-        ), None
+    category = event["category"]
+    try:
+        use = check_use(
+            manifest,
+            consents,
+            category,
+            event["purpose"],
+            event["feature"],
+            event["collected_at"],
+            now,
+        )
+    except Refused as refused:
+        return _reject(index, refused.code, refused.detail), None
     kind = taxonomy().categories[category].payload
     clean, errors = validate_payload(kind, event.get("payload"))
     if errors:
         return _reject(
             index, "invalid_payload", "the payload does not fit the category", errors=errors
         ), None
-    if declared.stored == "hashed":
+    if use.declared.stored == "hashed":
         clean = {"hash": keyed_hash(str(clean.get("value", clean)), context=category)}
-    keep_until = add_duration(collected_at, declared.retention)
-    item = CollectedItem(
-        app_id=manifest.id,
-        category=category,
-        purpose=purpose,
-        feature=feature,
-        payload=clean,
-        consent_event_id=verdict.event.id,
-        policy_version=verdict.event.policy_version,
-        collected_at=collected_at,
-        received_at=now,
-        keep_until=keep_until if isinstance(keep_until, datetime) else None,
-    )
-    return {"index": index, "status": "accepted"}, item
+    return {"index": index, "status": "accepted"}, new_item(manifest, use, event, clean, now)
 
 
 def collect(

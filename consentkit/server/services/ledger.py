@@ -119,9 +119,14 @@ class ConsentState:
 
     def live(self, purpose: str, *, at: datetime | None = None) -> Verdict:
         """Is ``purpose`` consented now and, if ``at`` is given, at that moment too?"""
-        if self.minor and self.guardian() is None:
+        guardian = self.guardian() if self.minor else None
+        if self.minor and guardian is None:
             return Verdict(None, "guardian_required", "a guardian has not consented for this minor")
         now_event = self.latest(purpose=purpose)
+        if guardian is not None and now_event is not None and now_event.id < guardian.id:
+            return Verdict(
+                None, "guardian_required", "this consent predates the guardian's; ask again"
+            )
         if now_event is None or not now_event.granted:
             what = "withdrawn" if now_event and now_event.action == "withdraw" else "not given"
             return Verdict(None, "consent_required", f"consent for {purpose!r} is {what}")

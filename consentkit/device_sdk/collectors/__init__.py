@@ -1,0 +1,23 @@
+"""Consent-aware collectors, one per kind of personal data.
+
+Each asks the gate first, reads through the ``Platform`` only when allowed, takes out
+what the purpose does not need, and queues what may leave the device.
+"""
+
+from .album import AlbumCollector
+from .base import Outcome
+from .calls import CallsCollector
+from .camera import CameraCollector
+from .contacts import ContactsCollector
+from .identifiers import IdentifierCollector
+from .location import LocationCollector
+
+__all__ = [
+    "AlbumCollector",
+    "CallsCollector",
+    "CameraCollector",
+    "ContactsCollector",
+    "IdentifierCollector",
+    "LocationCollector",
+    "Outcome",
+]

@@ -1,0 +1,281 @@
+"""``ConsentKit``: the one object an app holds.
+
+sdk = ConsentKit("zhenyi-erp", platform=phone, ui=screens, transport=in_process(app))
+sdk.start()                                  # shows the policy if needed; nothing before
+with sdk.feature("add_customer"):            # the user started it: dialogs may follow
+    sdk.request_permission("location.precise", "add_customer")
+    sdk.location.locate("add_customer", "customer_positioning")
+sdk.flush()                                  # queued uploads, with retry and backoff
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from .client import ApiClient
+from .collectors import (
+    AlbumCollector,
+    CallsCollector,
+    CameraCollector,
+    ContactsCollector,
+    IdentifierCollector,
+    LocationCollector,
+)
+from .consent import ConsentManager, ConsentUI
+from .errors import ConfigurationError, OfflineError, ServerError
+from .gate import Decision, Gate, Reason
+from .permissions import PermissionManager
+from .platform import Platform
+from .store import DeviceStore
+from .trace import NullSink, Tracer, TraceSink
+
+__all__ = ["ConsentKit", "FeatureRun"]
+
+BATCH = 100
+BACKOFF_BASE_S = 30
+BACKOFF_MAX_S = 3600
+
+
+@dataclass
+class FeatureRun:
+    """A user-started feature; set ``outcome`` to degraded/blocked/error as it ends."""
+
+    feature: str
+    outcome: str = "ok"
+
+
+class ConsentKit:
+    def __init__(
+        self,
+        app_id: str,
+        platform: Platform,
+        ui: ConsentUI,
+        *,
+        base_url: str = "http://consentkit.local/api/v1",
+        transport: httpx.BaseTransport | None = None,
+        client: ApiClient | None = None,
+        store: DeviceStore | None = None,
+        tracer: Tracer | None = None,
+        trace_sink: TraceSink | None = None,
+        device_id: str = "device",
+    ) -> None:
+        self.app_id = app_id
+        self.platform = platform
+        self.ui = ui
+        self.store = store or DeviceStore()
+        self.client = client or ApiClient(base_url, transport=transport, store=self.store)
+        self.tracer = (
+            tracer
+            or getattr(platform, "tracer", None)
+            or Tracer(trace_sink or NullSink(), device_id, app_id, platform.now)
+        )
+        self.consents = ConsentManager(app_id, self.client, self.store, self.tracer, ui)
+        self.permissions = PermissionManager(platform, self.store, self.tracer)
+        self._gate: Gate | None = None
+        self.location = LocationCollector(self)
+        self.camera = CameraCollector(self)
+        self.album = AlbumCollector(self)
+        self.contacts = ContactsCollector(self)
+        self.calls = CallsCollector(self)
+        self.identifiers = IdentifierCollector(self)
+
+    # life cycle --------------------------------------------------------------
+    def start(self) -> bool:
+        """At launch: fetch the policy, show it when needed. True once it is agreed."""
+        agreed = self.consents.ensure_agreed()
+        self._gate = Gate(
+            self.consents.manifest, self.consents, self.permissions, self.platform.now
+        )
+        self.consents.send_pending_withdrawals()
+        return agreed
+
+    @property
+    def gate(self) -> Gate:
+        if self._gate is None:
+            raise ConfigurationError("call start() first: the gate needs the policy")
+        return self._gate
+
+    @property
+    def manifest(self):
+        return self.consents.manifest
+
+    # accounts ------------------------------------------------------------------
+    def register(self, phone: str, code: str, password: str, birth_date: str | None = None) -> dict:
+        """Create the account; this install's consents become the user's."""
+        answer = self.client.register(phone, code, password, self.consents.install_id, birth_date)
+        self.tracer.emit(
+            "account.registered",
+            user=answer["user"]["id"],
+            minor=bool(birth_date and self._is_minor_after_refresh()),
+        )
+        return answer
+
+    def _is_minor_after_refresh(self) -> bool:
+        self.consents.refresh_state()
+        return self.consents.needs_guardian
+
+    def login(self, phone: str, *, password: str | None = None, code: str | None = None) -> dict:
+        answer = self.client.login(
+            phone, password=password, code=code, install_id=self.consents.install_id
+        )
+        self.consents.refresh_state()
+        return answer
+
+    # consent ---------------------------------------------------------------------
+    def grant(self, purposes: list[str], categories: list[str] = ()) -> None:
+        self.consents.grant(purposes, list(categories))
+
+    def withdraw(self, purposes: list[str]) -> int:
+        """Withdraw at once; returns how many queued uploads were deleted unsent."""
+        return self.consents.withdraw(purposes)
+
+    # features and dialogs ----------------------------------------------------------------
+    @contextmanager
+    def feature(self, feature: str) -> Iterator[FeatureRun]:
+        """The user started ``feature``: inside it, and only inside, dialogs may appear."""
+        if feature not in self.manifest.features:
+            raise ConfigurationError(f"{feature!r} is not a feature of the policy")
+        run = FeatureRun(feature)
+        self.tracer.emit("feature.start", feature=feature)
+        self.gate.start_feature(feature)
+        try:
+            yield run
+        except Exception:
+            run.outcome = "error"
+            raise
+        finally:
+            self.gate.end_feature(feature)
+            self.tracer.emit("feature.end", feature=feature, outcome=run.outcome)
+
+    def request_permission(self, permission: str, feature: str) -> Decision:
+        """Rationale first, then the OS dialog — only when the gate allows it."""
+        permissions = [permission]
+        rules = self.permissions.rules
+        if permission == "location.precise" and rules.precise_needs_coarse:
+            permissions.append("location.coarse")  # Android 12+ ignores precise alone
+        decision = self.gate.can_request(permissions, feature)
+        if decision.reason == Reason.RATIONALE_REQUIRED:
+            for p in permissions:
+                if self.permissions.status(p) in ("granted", "limited"):
+                    continue
+                text = self.manifest.permissions[p].rationale
+                self.tracer.emit("permission.rationale", permission=p, text=text)
+                if not self.ui.show_rationale(p, text):
+                    return Decision(False, Reason.RATIONALE_DECLINED, "the user did not continue")
+                self.gate.rationale_shown(feature, p)
+            decision = self.gate.can_request(permissions, feature)
+        if not decision:
+            if decision.open_settings:
+                self.ui.suggest_settings(
+                    permission, self.manifest.permissions[permission].rationale
+                )
+            return decision
+        results = self.permissions.request(permissions)
+        status = results[permission]
+        if status == "granted":
+            return Decision(True, Reason.OK)
+        if status == "limited":
+            return Decision(True, Reason.LIMITED, f"{permission} granted in part")
+        if status == "blocked":
+            self.ui.suggest_settings(permission, self.manifest.permissions[permission].rationale)
+            return Decision(
+                False,
+                Reason.BLOCKED_OPEN_SETTINGS,
+                f"{permission} is blocked; open Settings to change it",
+                True,
+            )
+        return Decision(False, Reason.PERMISSION_DENIED, f"{permission} is {status}")
+
+    # uploads --------------------------------------------------------------------
+    def queue_event(
+        self, category: str, purpose: str, feature: str, payload: dict[str, Any]
+    ) -> int:
+        """Queue one ``/collect`` event; ``flush`` sends it."""
+        return self.store.enqueue(
+            {
+                "category": category,
+                "purpose": purpose,
+                "feature": feature,
+                "collected_at": self.platform.now().isoformat(),
+                "payload": payload,
+            }
+        )
+
+    def upload_media(self, category: str, purpose: str, feature: str, jpeg: bytes) -> dict | None:
+        """Upload a photo now; the server checks consent and strips what it must."""
+        data = {
+            "app_id": self.app_id,
+            "category": category,
+            "purpose": purpose,
+            "feature": feature,
+            "collected_at": self.platform.now().isoformat(),
+        }
+        answer = self.client.request(
+            "POST", "media", data=data, files={"file": ("photo.jpg", jpeg, "image/jpeg")}
+        )
+        from .media import gps_of
+
+        self.tracer.emit(
+            "net.upload",
+            endpoint="/api/v1/media",
+            categories=[category],
+            purpose=purpose,
+            items=1,
+            gps_in_media=gps_of(jpeg) is not None,
+        )
+        return answer
+
+    def flush(self) -> dict[str, int]:
+        """Send what is queued, batch by batch; on failure back off and keep it queued."""
+        sent = accepted = 0
+        self.consents.send_pending_withdrawals()
+        while True:
+            due = self.store.due(self.platform.now(), BATCH)
+            if not due:
+                break
+            key = due[0]["_batch"] or uuid.uuid4().hex
+            batch = [e for e in due if e["_batch"] in (None, key)]
+            self.store.assign_batch([e["_id"] for e in batch], key)
+            events = [{k: v for k, v in e.items() if not k.startswith("_")} for e in batch]
+            try:
+                answer = self.client.request(
+                    "POST",
+                    "collect",
+                    json={"app_id": self.app_id, "events": events},
+                    headers={"Idempotency-Key": key},
+                )
+            except (OfflineError, ServerError) as exc:
+                if isinstance(exc, ServerError) and 400 <= exc.status < 500 and exc.status != 429:
+                    self.store.remove([e["_id"] for e in batch])  # would fail forever
+                    continue
+                attempts = max(e["_attempts"] for e in batch)
+                wait = min(BACKOFF_BASE_S * 2**attempts, BACKOFF_MAX_S)
+                self.store.defer(
+                    [e["_id"] for e in batch], self.platform.now() + timedelta(seconds=wait)
+                )
+                break
+            self.store.remove([e["_id"] for e in batch])
+            self._trace_upload(events)
+            sent += len(events)
+            accepted += answer["accepted"]
+        return {"sent": sent, "accepted": accepted, "queued": self.store.queued()}
+
+    def _trace_upload(self, events: list[dict[str, Any]]) -> None:
+        by_purpose: dict[str, list[str]] = {}
+        for e in events:
+            by_purpose.setdefault(e["purpose"], []).append(e["category"])
+        for purpose, categories in by_purpose.items():
+            self.tracer.emit(
+                "net.upload",
+                endpoint="/api/v1/collect",
+                categories=sorted(set(categories)),
+                purpose=purpose,
+                items=len(categories),
+            )

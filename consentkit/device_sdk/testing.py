@@ -1,0 +1,299 @@
+"""A complete, scripted phone for tests and examples — no simulator needed.
+
+``ScriptedPhone`` implements ``Platform`` on top of the same permission tables the SDK
+reads (``OsPermissions``). Dialog answers come from a script (a list, consumed in order,
+or a function); everything else — GPS, camera, album, address book, call log,
+identifiers — is fixed data. The simulator's virtual phone builds on this class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+
+from .media import jpeg_with_gps
+from .os_model import OsPermissions
+from .os_rules import rules_for
+from .platform import (
+    CallRecord,
+    Contact,
+    IdentifierUnavailable,
+    LocationFix,
+    Photo,
+    PlatformPermissionError,
+)
+from .trace import ListSink, Tracer
+
+__all__ = ["ScriptedPhone", "ScriptedUI", "VirtualClock"]
+
+COARSE_ROUNDING = 2  # about a kilometre
+
+
+class VirtualClock:
+    """Simulated time, shared by phones (and, in simulations, the server)."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 1, 5, 1, 30, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+class ScriptedPhone:
+    """A phone whose user answers dialogs from a script."""
+
+    records_api_reads = True
+
+    def __init__(
+        self,
+        os_name: str = "android",
+        os_version: int = 14,
+        *,
+        answers: Iterable[str] | Callable[[tuple[str, ...], tuple[str, ...]], str] = (),
+        device_id: str = "phone-1",
+        app_id: str = "app",
+        position: tuple[float, float] = (31.2304, 121.4737),
+        contacts: list[Contact] | None = None,
+        photos: list[Photo] | None = None,
+        picked_photos: int = 1,
+        picked_contacts: int = 1,
+        usage_descriptions: Iterable[str] | None = None,
+        restricted: Iterable[str] = (),
+        clock: VirtualClock | None = None,
+        tracer: Tracer | None = None,
+    ) -> None:
+        self.os_name = os_name
+        self.os_version = os_version
+        self.rules = rules_for(os_name, os_version)
+        self.clock = clock or VirtualClock()
+        self.tracer = tracer or Tracer(ListSink(), device_id, app_id, self.now)
+        if callable(answers):
+            self._answer = answers
+        else:
+            script = list(answers)
+
+            def _from_script(group: tuple[str, ...], options: tuple[str, ...]) -> str:
+                if not script:
+                    raise AssertionError(f"the script has no answer for a dialog on {group}")
+                return script.pop(0)
+
+            self._answer = _from_script
+        self.os = OsPermissions(
+            self.rules, self._answer, on_dialog=self._dialog_shown, restricted=restricted
+        )
+        self.position = position
+        self.contacts = (
+            contacts
+            if contacts is not None
+            else [
+                Contact(
+                    f"c{i}",
+                    f"Contact {i}",
+                    (f"+86139{i:08d}",),
+                    (f"c{i}@example.com",),
+                    {"birthday": "1990-01-01", "note": "met at the fair"},
+                )
+                for i in range(1, 6)
+            ]
+        )
+        self.photos = (
+            photos
+            if photos is not None
+            else [
+                Photo(f"p{i}", jpeg_with_gps(*position, color=(40 * i % 255, 90, 150)))
+                for i in range(1, 4)
+            ]
+        )
+        self.picked_photos = picked_photos
+        self.picked_contacts = picked_contacts
+        self.usage_descriptions = (
+            set(usage_descriptions) if usage_descriptions is not None else None
+        )
+        self.calls_placed: list[str] = []
+        self.identifiers = {
+            "imei": "356938035643809",
+            "imsi": "460001234567890",
+            "iccid": "8986001234567890123",
+            "serial": "R58M12ABCDE",
+            "mac": "02:00:00:aa:bb:cc",
+            "android_id": "9774d56d682e549c",
+            "oaid": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+            "idfv": "E621E1F8-C36C-495A-93FC-0C247A3E6E5F",
+            "idfa": "6D92078A-8246-4BA4-AE5B-76104861E7DC",
+        }
+
+    # time ------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def advance(self, **delta: float) -> None:
+        self.clock.advance(**delta)
+
+    # permissions -----------------------------------------------------------
+    def _dialog_shown(self, permission: str) -> None:
+        self.tracer.emit("permission.dialog", source="os", permission=permission)
+
+    def check_permission(self, permission: str) -> str:
+        return self.os.check(permission)
+
+    def should_show_rationale(self, permission: str) -> bool:
+        return self.os.should_show_rationale(permission)
+
+    def request_permissions(self, permissions: list[str]) -> dict[str, str]:
+        for p in permissions:
+            if self.rules.usage_description and not self.has_usage_description(p):
+                raise RuntimeError(f"app terminated: no usage description for {p}")
+        return self.os.request(permissions)
+
+    def has_usage_description(self, permission: str) -> bool:
+        return self.usage_descriptions is None or permission in self.usage_descriptions
+
+    def open_settings(self, permission: str) -> None:
+        self.tracer.emit("settings.opened", source="os", permission=permission)
+
+    def change_setting(self, permission: str, status: str) -> None:
+        """The user flips a switch in Settings."""
+        self.os.settings_set(permission, status)
+        self.tracer.emit("settings.changed", source="os", permission=permission, status=status)
+
+    # personal-data APIs, each traced as the phone sees it ----------------------
+    def _read(self, api: str, category: str, permission: str | None, count: int, **extra) -> str:
+        status = self.os.true_status(permission) if permission else "granted"
+        self.tracer.emit(
+            "api.read", source="os", api=api, category=category, status=status, count=count, **extra
+        )
+        return status
+
+    def _require(self, status: str, permission: str) -> None:
+        if status not in ("granted", "limited"):
+            raise PlatformPermissionError(f"{permission} is {status}")
+
+    def location_fix(self, precise: bool) -> LocationFix:
+        precise_ok = self.os.true_status("location.precise") == "granted"
+        coarse_ok = self.os.true_status("location.coarse") in ("granted", "limited")
+        exact = precise and precise_ok
+        category = "user.location.precise" if exact else "user.location.coarse"
+        permission = "location.precise" if exact else "location.coarse"
+        status = self._read("location.read", category, permission, 1)
+        if not (exact or coarse_ok or precise_ok):
+            raise PlatformPermissionError("no location permission")
+        lat, lon = self.position
+        if not exact:
+            return LocationFix(
+                round(lat, COARSE_ROUNDING), round(lon, COARSE_ROUNDING), 1500.0, False
+            )
+        self._require(status, permission)
+        return LocationFix(lat, lon, 8.0, True)
+
+    def capture_photo(self) -> bytes:
+        status = self._read("camera.capture", "user.media.photo", "camera", 1)
+        self._require(status, "camera")
+        gps = (
+            self.position if self.os.true_status("location.precise") == "granted" else (None, None)
+        )
+        return jpeg_with_gps(*gps)
+
+    def pick_photos(self, limit: int) -> list[Photo]:
+        # The system picker needs no permission: the user hands over what they choose.
+        chosen = self.photos[: min(limit, self.picked_photos)]
+        self._read("photos.pick", "user.media.photo", None, len(chosen))
+        return chosen
+
+    def all_photos(self) -> list[Photo]:
+        status = self._read("photos.read_all", "user.media.photo", "photos", len(self.photos))
+        self._require(status, "photos")
+        return list(self.photos) if status == "granted" else self.photos[: self.picked_photos]
+
+    def pick_contacts(self, limit: int) -> list[Contact]:
+        chosen = self.contacts[: min(limit, self.picked_contacts)]
+        self._read("contacts.pick", "user.contacts.entry", None, len(chosen))
+        return chosen
+
+    def address_book(self) -> list[Contact]:
+        status = self._read(
+            "contacts.read_all", "user.contacts.entry", "contacts", len(self.contacts)
+        )
+        self._require(status, "contacts")
+        return list(self.contacts)
+
+    def place_call(self, number: str) -> None:
+        status = self.os.true_status("phone.call")
+        self.tracer.emit(
+            "api.read",
+            source="os",
+            api="calls.place",
+            category="user.calls.log",
+            status=status,
+            count=0,
+        )
+        self._require(status, "phone.call")
+        self.calls_placed.append(number)
+
+    def call_log(self) -> list[CallRecord]:
+        status = self._read("calls.log_read", "user.calls.log", "phone.call_log", 3)
+        self._require(status, "phone.call_log")
+        return [CallRecord("+8613900000001", self.now() - timedelta(days=1), 62)]
+
+    def identifier(self, name: str) -> str:
+        category = f"user.device.device_id.{name}"
+        permission = {
+            "imei": "phone.state",
+            "imsi": "phone.state",
+            "iccid": "phone.state",
+            "serial": "phone.state",
+            "idfa": "tracking",
+        }.get(name)
+        status = self._read("identifier.read", category, permission, 1, detail=name)
+        if name in self.rules.unavailable_ids or name not in self.identifiers:
+            raise IdentifierUnavailable(
+                f"{name} is not available to apps on {self.os_name} {self.os_version}"
+            )
+        if name == "idfa" and self.rules.idfa_needs_tracking and status != "granted":
+            return "00000000-0000-0000-0000-000000000000"
+        if permission and permission != "tracking":
+            self._require(status, permission)
+        return self.identifiers[name]
+
+    # life cycle -------------------------------------------------------------
+    def end_session(self) -> None:
+        self.os.end_session()
+
+    def launch(self) -> None:
+        self.os.app_used(self.now())
+
+
+class ScriptedUI:
+    """The app's screens, answered from a script: the policy choice, rationale, Settings."""
+
+    def __init__(
+        self,
+        agree: bool = True,
+        purposes: Iterable[str] = (),
+        categories: Iterable[str] = (),
+        continue_after_rationale: bool = True,
+        guardian: tuple[str, str] | None = None,
+    ) -> None:
+        from .consent import PolicyChoice
+
+        self.choice = PolicyChoice(agree, set(purposes), set(categories))
+        self.continue_after_rationale = continue_after_rationale
+        self.guardian = guardian
+        self.shown: list[tuple[str, str]] = []
+
+    def show_policy(self, manifest, reason: str):
+        self.shown.append(("policy", reason))
+        return self.choice
+
+    def show_rationale(self, permission: str, text: str) -> bool:
+        self.shown.append(("rationale", permission))
+        return self.continue_after_rationale
+
+    def suggest_settings(self, permission: str, text: str) -> bool:
+        self.shown.append(("settings", permission))
+        return False
+
+    def guardian_contact(self) -> tuple[str, str] | None:
+        return self.guardian

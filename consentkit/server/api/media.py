@@ -1,0 +1,154 @@
+"""Photos and other images: uploaded as files, checked, cleaned, stored by content."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from ...policy import taxonomy
+from .. import db
+from ..db import utcnow
+from ..models import CollectedItem
+from ..problems import Problem
+from ..services import collection, images, ledger, policies
+from ..services.storage import storage
+from .common import AUTH, current_user
+
+blp = Blueprint("media", __name__, description="Image uploads under consent")
+
+CONSENT_CODES = {
+    "consent_required",
+    "consent_outdated",
+    "guardian_required",
+    "sensitive_consent_required",
+}
+
+
+@blp.before_request
+def _allow_larger_bodies() -> None:
+    """Images may be larger than a JSON body; the limit is the media limit."""
+    request.max_content_length = current_app.config["MEDIA_MAX_BYTES"] + 64 * 1024
+
+
+class MediaForm(Schema):
+    app_id = fields.String(required=True)
+    category = fields.String(required=True, validate=validate.Length(max=96))
+    purpose = fields.String(required=True, validate=validate.Length(max=64))
+    feature = fields.String(required=True, validate=validate.Length(max=64))
+    collected_at = fields.AwareDateTime(required=True)
+
+
+class MediaAnswer(Schema):
+    id = fields.Integer()
+    category = fields.String()
+    sha256 = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+    mime = fields.String()
+    gps_kept = fields.Boolean()
+    gps_removed = fields.Boolean()
+
+
+def _location_allowed(manifest, consents, purpose: str) -> bool:
+    """GPS may stay only if the policy declares location for this purpose and it is live."""
+    declared = any(
+        purpose in manifest.purposes_declaring(c)
+        for c in ("user.location.precise", "user.location.coarse")
+    )
+    return declared and consents.live(purpose).ok
+
+
+@blp.route("/media", methods=["POST"])
+@blp.arguments(MediaForm, location="form")
+@blp.response(201, MediaAnswer)
+@blp.doc(security=AUTH)
+def upload(form: dict):
+    """Upload one image (multipart field ``file``) for a declared, consented use."""
+    user = current_user()
+    s = db.session()
+    manifest = policies.current(s, form["app_id"])
+    if taxonomy().categories.get(form["category"]) is None or (
+        taxonomy().categories[form["category"]].payload != "media"
+    ):
+        raise Problem(
+            422,
+            "validation_error",
+            "This category is not uploaded as a file.",
+            errors={"category": ["Not a media category."]},
+        )
+    upload_file = request.files.get("file")
+    if upload_file is None:
+        raise Problem(
+            422,
+            "validation_error",
+            "Send the image as the multipart field 'file'.",
+            errors={"file": ["Missing."]},
+        )
+    consents = ledger.state(s, manifest, ledger.Subject(user=user))
+    now = utcnow()
+    try:
+        use = collection.check_use(
+            manifest,
+            consents,
+            form["category"],
+            form["purpose"],
+            form["feature"],
+            form["collected_at"],
+            now,
+        )
+    except collection.Refused as refused:
+        raise Problem(
+            403 if refused.code in CONSENT_CODES else 422, refused.code, refused.detail
+        ) from None
+    cfg = current_app.config
+    processed = images.process(
+        upload_file.read(),
+        upload_file.mimetype or "",
+        keep_gps=_location_allowed(manifest, consents, form["purpose"]),
+        max_bytes=cfg["MEDIA_MAX_BYTES"],
+        max_pixels=cfg["MEDIA_MAX_PIXELS"],
+    )
+    store = storage()
+    suffix = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}[processed.mime]
+    address = store.put(processed.data, suffix)
+    thumb = store.put(processed.thumbnail, ".jpg")
+    payload = {
+        "file": address,
+        "thumbnail": thumb,
+        "mime": processed.mime,
+        "width": processed.width,
+        "height": processed.height,
+        "gps_kept": processed.gps_kept,
+    }
+    item = collection.new_item(manifest, use, {**form}, payload, now)
+    item.user_id = user.id
+    s.add(item)
+    s.commit()
+    return {
+        "id": item.id,
+        "category": item.category,
+        "sha256": processed.sha256,
+        "width": processed.width,
+        "height": processed.height,
+        "mime": processed.mime,
+        "gps_kept": processed.gps_kept,
+        "gps_removed": processed.gps_found and not processed.gps_kept,
+    }
+
+
+@blp.route("/media/<int:item_id>")
+@blp.doc(security=AUTH, responses={200: {"description": "the image bytes"}})
+def download(item_id: int):
+    """The stored image — only to the user it belongs to (404 to anyone else)."""
+    user = current_user()
+    item = db.session().scalar(
+        select(CollectedItem).where(CollectedItem.id == item_id, CollectedItem.user_id == user.id)
+    )
+    if item is None or not item.payload or "file" not in item.payload:
+        raise Problem(404, "not_found", "No such media.")
+    data = storage().get(item.payload["file"])
+    if data is None:
+        raise Problem(404, "not_found", "No such media.")
+    return Response(data, mimetype=item.payload["mime"])
