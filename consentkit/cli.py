@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from . import __version__
+from .commands.audit import audit
 from .commands.demo import demo
 from .commands.policy import policy
 from .commands.server import db, serve
@@ -20,6 +21,7 @@ main.add_command(policy)
 main.add_command(demo)
 main.add_command(serve)
 main.add_command(db)
+main.add_command(audit)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

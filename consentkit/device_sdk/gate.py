@@ -64,7 +64,12 @@ def _no(reason: Reason, detail: str, *, settings: bool = False) -> Decision:
 
 class Gate:
     def __init__(
-        self, manifest: Manifest, consents: ConsentManager, permissions: PermissionManager, clock
+        self,
+        manifest: Manifest,
+        consents: ConsentManager,
+        permissions: PermissionManager,
+        clock,
+        reads: dict[str, deque[datetime]] | None = None,
     ) -> None:
         self.manifest = manifest
         self.consents = consents
@@ -97,8 +102,9 @@ class Gate:
             )
             for perm in manifest.permissions
         }
-        self._rpm = dict(manifest.prompts.reads_per_minute)
-        self._reads: dict[str, deque[datetime]] = {}
+        self._rate = {c: manifest.read_rate(c) for c in manifest.data_categories}
+        # Reads of the last minute; the SDK keeps them across a restart of the app.
+        self._reads: dict[str, deque[datetime]] = reads if reads is not None else {}
         self._cooldown = to_timedelta(
             parse_duration(manifest.prompts.reask_after, words=False),
             reference=datetime(2000, 1, 1),
@@ -148,7 +154,7 @@ class Gate:
             granted = [p for p in usable if self.permissions.status(p) in ("granted", "limited")]
             if not granted:
                 return _no(Reason.PERMISSION_NOT_GRANTED, f"none of {list(usable)} is granted")
-            limit = min((self._rpm[p] for p in granted if p in self._rpm), default=None)
+            limit = self._rate[category]
             if limit is not None and not self._within_rate(category, limit):
                 return _no(Reason.RATE_LIMITED, f"more than {limit} reads of {category} a minute")
         return ALLOWED

@@ -52,7 +52,11 @@ class PermissionManager:
 
     def request(self, permissions: list[str]) -> dict[str, str]:
         """Ask the OS, then learn from the answer what a later check could not tell."""
-        self.tracer.emit("permission.request", permissions=list(permissions))
+        # A phone that traces its OS events records the request and its true result
+        # itself; elsewhere (a real app) the SDK records them.
+        own_trace = not getattr(self.platform, "records_trace", False)
+        if own_trace:
+            self.tracer.emit("permission.request", permissions=list(permissions))
         answers = self.platform.request_permissions(list(permissions))
         now = self.platform.now().isoformat()
         results = {}
@@ -67,6 +71,7 @@ class PermissionManager:
                 )
                 status = "blocked" if blocked else "denied"
                 self._remember(permission, asked=True, blocked=blocked, refused_at=now)
-            self.tracer.emit("permission.result", permission=permission, status=status)
+            if own_trace:
+                self.tracer.emit("permission.result", permission=permission, status=status)
             results[permission] = status
         return results

@@ -65,7 +65,7 @@ class Platform(Protocol):
 
     os_name: str  # "android" | "ios"
     os_version: int
-    records_api_reads: bool  # True when the phone traces api.read itself
+    records_trace: bool  # True when the phone traces OS events (reads, requests, results)
 
     def now(self) -> datetime: ...
 

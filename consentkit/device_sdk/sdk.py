@@ -79,6 +79,7 @@ class ConsentKit:
         self.consents = ConsentManager(app_id, self.client, self.store, self.tracer, ui)
         self.permissions = PermissionManager(platform, self.store, self.tracer)
         self._gate: Gate | None = None
+        self._reads: dict = {}  # the gate's read history, kept across restarts
         self.location = LocationCollector(self)
         self.camera = CameraCollector(self)
         self.album = AlbumCollector(self)
@@ -91,7 +92,7 @@ class ConsentKit:
         """At launch: fetch the policy, show it when needed. True once it is agreed."""
         agreed = self.consents.ensure_agreed()
         self._gate = Gate(
-            self.consents.manifest, self.consents, self.permissions, self.platform.now
+            self.consents.manifest, self.consents, self.permissions, self.platform.now, self._reads
         )
         self.consents.send_pending_withdrawals()
         return agreed

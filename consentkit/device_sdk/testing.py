@@ -45,7 +45,7 @@ class VirtualClock:
 class ScriptedPhone:
     """A phone whose user answers dialogs from a script."""
 
-    records_api_reads = True
+    records_trace = True
 
     def __init__(
         self,
@@ -85,28 +85,8 @@ class ScriptedPhone:
             self.rules, self._answer, on_dialog=self._dialog_shown, restricted=restricted
         )
         self.position = position
-        self.contacts = (
-            contacts
-            if contacts is not None
-            else [
-                Contact(
-                    f"c{i}",
-                    f"Contact {i}",
-                    (f"+86139{i:08d}",),
-                    (f"c{i}@example.com",),
-                    {"birthday": "1990-01-01", "note": "met at the fair"},
-                )
-                for i in range(1, 6)
-            ]
-        )
-        self.photos = (
-            photos
-            if photos is not None
-            else [
-                Photo(f"p{i}", jpeg_with_gps(*position, color=(40 * i % 255, 90, 150)))
-                for i in range(1, 4)
-            ]
-        )
+        self._contacts = contacts
+        self._photos = photos
         self.picked_photos = picked_photos
         self.picked_contacts = picked_contacts
         self.usage_descriptions = (
@@ -124,6 +104,37 @@ class ScriptedPhone:
             "idfv": "E621E1F8-C36C-495A-93FC-0C247A3E6E5F",
             "idfa": "6D92078A-8246-4BA4-AE5B-76104861E7DC",
         }
+
+    # the phone's content, made on first use ---------------------------------------
+    @property
+    def contacts(self) -> list[Contact]:
+        if self._contacts is None:
+            self._contacts = self._make_contacts()
+        return self._contacts
+
+    @property
+    def photos(self) -> list[Photo]:
+        if self._photos is None:
+            self._photos = self._make_photos()
+        return self._photos
+
+    def _make_contacts(self) -> list[Contact]:
+        return [
+            Contact(
+                f"c{i}",
+                f"Contact {i}",
+                (f"+86139{i:08d}",),
+                (f"c{i}@example.com",),
+                {"birthday": "1990-01-01", "note": "met at the fair"},
+            )
+            for i in range(1, 6)
+        ]
+
+    def _make_photos(self) -> list[Photo]:
+        return [
+            Photo(f"p{i}", jpeg_with_gps(*self.position, color=(40 * i % 255, 90, 150)))
+            for i in range(1, 4)
+        ]
 
     # time ------------------------------------------------------------------
     def now(self) -> datetime:
@@ -143,10 +154,18 @@ class ScriptedPhone:
         return self.os.should_show_rationale(permission)
 
     def request_permissions(self, permissions: list[str]) -> dict[str, str]:
+        """The OS's request, traced with the true outcome (the phone knows "blocked")."""
+        self.tracer.emit("permission.request", source="os", permissions=list(permissions))
         for p in permissions:
             if self.rules.usage_description and not self.has_usage_description(p):
+                self.tracer.emit("app.exit", source="os", reason="crash")
                 raise RuntimeError(f"app terminated: no usage description for {p}")
-        return self.os.request(permissions)
+        results = self.os.request(permissions)
+        for p in results:
+            self.tracer.emit(
+                "permission.result", source="os", permission=p, status=self.os.true_status(p)
+            )
+        return results
 
     def has_usage_description(self, permission: str) -> bool:
         return self.usage_descriptions is None or permission in self.usage_descriptions

@@ -7,13 +7,21 @@ name the file, the line, the path inside the manifest and the reason.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from marshmallow import ValidationError
 
+from .located import (
+    LocatedError,
+    PathPart,
+    Problem,
+    flatten_errors,
+    format_path,
+    line_for,
+    line_index,
+)
 from .manifest import (
     RIGHTS,
     App,
@@ -35,36 +43,9 @@ from .schema import ManifestSchema
 
 __all__ = ["ManifestInvalid", "Problem", "load_manifest", "manifest_from_dict", "parse_manifest"]
 
-PathPart = str | int
 
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a manifest, located precisely enough to fix it."""
-
-    source: str
-    path: str
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.source}:{self.line}" if self.line else self.source
-        return f"{where}: {self.path or '(top)'}: {self.message}"
-
-
-class ManifestInvalid(ValueError):
+class ManifestInvalid(LocatedError):
     """The manifest cannot be used; ``problems`` says why, each with its place."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-def format_path(parts: tuple[PathPart, ...]) -> str:
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def load_manifest(path: str | Path) -> Manifest:
@@ -87,7 +68,7 @@ def parse_manifest(text: str, source: str = "<manifest>") -> Manifest:
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
         raise ManifestInvalid([Problem(source, "", f"not valid YAML: {reason}", line)]) from exc
-    lines = _line_index(node) if node is not None else {}
+    lines = line_index(node) if node is not None else {}
     return manifest_from_dict(data, source=source, lines=lines)
 
 
@@ -105,13 +86,13 @@ def manifest_from_dict(
         loaded = ManifestSchema().load(data)
     except ValidationError as exc:
         problems = [
-            Problem(source, format_path(parts), _hint(data, parts, msg), _line_for(lines, parts))
-            for parts, msg in _flatten(exc.messages)
+            Problem(source, format_path(parts), _hint(data, parts, msg), line_for(lines, parts))
+            for parts, msg in flatten_errors(exc.messages)
         ]
         raise ManifestInvalid(problems) from exc
     manifest = _build(loaded, data)
     problems = [
-        Problem(source, format_path(parts), msg, _line_for(lines, parts))
+        Problem(source, format_path(parts), msg, line_for(lines, parts))
         for parts, msg in check_manifest(manifest)
     ]
     if problems:
@@ -202,32 +183,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _flatten(
-    messages: Any, parts: tuple[PathPart, ...] = ()
-) -> list[tuple[tuple[PathPart, ...], str]]:
-    """marshmallow's nested error dict as (path, message) pairs."""
-    out: list[tuple[tuple[PathPart, ...], str]] = []
-    if isinstance(messages, dict):
-        for key, sub in messages.items():
-            if key == "value" and parts:
-                out += _flatten(sub, parts)
-            elif key == "key" and parts:
-                out += [(parts, f"bad key: {m}") for _, m in _flatten(sub, ())]
-            elif key == "_schema":
-                out += _flatten(sub, parts)
-            else:
-                out += _flatten(sub, (*parts, key))
-    elif isinstance(messages, list):
-        for m in messages:
-            if isinstance(m, str):
-                out.append((parts, _humane(m)))
-            else:
-                out += _flatten(m, parts)
-    else:
-        out.append((parts, _humane(str(messages))))
-    return out
-
-
 def _hint(data: Any, parts: tuple[PathPart, ...], message: str) -> str:
     """An unknown key with no value is nearly always a comma inside an unquoted value."""
     if message != "unknown key":
@@ -244,35 +199,3 @@ def _hint(data: Any, parts: tuple[PathPart, ...], message: str) -> str:
             "(in {a: b, c} a comma ends the value)"
         )
     return message
-
-
-def _humane(message: str) -> str:
-    if message == "Unknown field.":
-        return "unknown key"
-    if message == "Missing data for required field.":
-        return "required key is missing"
-    return message
-
-
-def _line_index(
-    node: yaml.Node, parts: tuple[PathPart, ...] = ()
-) -> dict[tuple[PathPart, ...], int]:
-    """Where each path of the document starts, for error messages."""
-    index = {parts: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            index[(*parts, key.value)] = key.start_mark.line + 1
-            index.update(_line_index(value, (*parts, key.value)))
-            index[(*parts, key.value)] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            index.update(_line_index(item, (*parts, i)))
-    return index
-
-
-def _line_for(lines: dict[tuple[PathPart, ...], int], parts: tuple[PathPart, ...]) -> int | None:
-    for n in range(len(parts), -1, -1):
-        line = lines.get(tuple(str(p) if not isinstance(p, int) else p for p in parts[:n]))
-        if line:
-            return line
-    return None

@@ -180,6 +180,17 @@ class Manifest:
         """Features that may show this permission's dialog (just-in-time)."""
         return [f.id for f in self.features.values() if permission in f.permissions]
 
+    def read_rate(self, category: str) -> int | None:
+        """Reads a minute allowed for a category: the rate of its own permission (the
+        first of the taxonomy's permissions for it that the manifest rates)."""
+        from .taxonomy import taxonomy
+
+        known = taxonomy().categories.get(category)
+        for permission in known.permissions if known else ():
+            if permission in self.prompts.reads_per_minute:
+                return self.prompts.reads_per_minute[permission]
+        return None
+
     def purposes_declaring(self, category: str) -> tuple[str, ...]:
         declared = self.data_categories.get(category)
         return declared.purposes if declared else ()

@@ -33,8 +33,14 @@ class Permission:
     needs_category: bool = True
     android: tuple[str, ...] = ()
     ios: str | None = None
+    dialog_group: str | None = None
     version_deprecated: str | None = None
     replaced_by: str | None = None
+
+    @property
+    def dialog(self) -> str:
+        """The OS dialog that answers this permission (shared by a group)."""
+        return self.dialog_group or self.fides_key
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ class Collector:
 
     def _traced_read(self, api: str, category: str, count: int, **extra: Any) -> None:
         """Trace a read when the phone does not trace it itself (a real app)."""
-        if not getattr(self.sdk.platform, "records_api_reads", False):
+        if not getattr(self.sdk.platform, "records_trace", False):
             self.sdk.tracer.emit(
                 "api.read", api=api, category=category, status="granted", count=count, **extra
             )

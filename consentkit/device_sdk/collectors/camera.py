@@ -32,17 +32,17 @@ def prepare(sdk, jpeg: bytes, purpose: str) -> PreparedPhoto:
 
 class CameraCollector(Collector):
     def take_photo(
-        self, feature: str, purpose: str, *, upload: bool = True
+        self, feature: str, purpose: str, *, upload: bool = True, category: str = PHOTO
     ) -> Outcome[PreparedPhoto]:
-        decision = self.sdk.gate.can_collect(PHOTO, purpose, feature)
+        decision = self.sdk.gate.can_collect(category, purpose, feature)
         if not decision:
             return Outcome(None, decision)
         try:
             jpeg = self.sdk.platform.capture_photo()
         except PlatformPermissionError as exc:
             return Outcome(None, Decision(False, Reason.PERMISSION_NOT_GRANTED, str(exc)))
-        self._traced_read("camera.capture", PHOTO, 1, purpose=purpose)
+        self._traced_read("camera.capture", category, 1, purpose=purpose)
         photo = prepare(self.sdk, jpeg, purpose)
         if upload:
-            self.sdk.upload_media(PHOTO, purpose, feature, photo.jpeg)
+            self.sdk.upload_media(category, purpose, feature, photo.jpeg)
         return Outcome(photo, decision)

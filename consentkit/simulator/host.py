@@ -1,0 +1,137 @@
+"""Where the devices' server is: embedded in this process (default) or at a URL.
+
+This is the one module of the simulator that starts ``consentkit.server``. The embedded
+server shares the simulation's clock, publishes the apps' manifests, and lets a scenario
+publish a new policy version; after each device its extra versions are removed again, so
+every device starts from the same policy and a run replays from its seed.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+import httpx
+import yaml
+
+from ..device_sdk import in_process
+from ..device_sdk.testing import VirtualClock
+from ..policy import Manifest, manifest_from_dict
+
+__all__ = ["EmbeddedHost", "Host", "RemoteHost", "UnsupportedOnRemote"]
+
+
+class UnsupportedOnRemote(RuntimeError):
+    """A step that only an embedded server can carry out (publishing a policy)."""
+
+
+class _LogCapture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+class Host:
+    base_url = "http://consentkit.local/api/v1"
+    transport: httpx.BaseTransport | None = None
+
+    def __init__(self, clock: VirtualClock) -> None:
+        self.clock = clock
+
+    def publish_version(self, manifest: Manifest, change: str) -> str:
+        raise UnsupportedOnRemote("publishing a policy needs the embedded server")
+
+    def reset(self, app_id: str) -> None:
+        return None
+
+    def drain_log(self) -> list[str]:
+        return []
+
+
+class RemoteHost(Host):
+    """A running server (``--server URL``); it must run with CONSENTKIT_ENV=development."""
+
+    def __init__(self, clock: VirtualClock, base_url: str) -> None:
+        super().__init__(clock)
+        self.base_url = base_url.rstrip("/") + (
+            "" if base_url.rstrip("/").endswith("/api/v1") else "/api/v1"
+        )
+
+
+class EmbeddedHost(Host):
+    def __init__(
+        self, clock: VirtualClock, manifests: list[Manifest], folder: str | None = None
+    ) -> None:
+        from ..server import create_app, db
+        from ..server.models import Base
+        from ..server.services import policies
+
+        super().__init__(clock)
+        self._tmp = (
+            tempfile.TemporaryDirectory(prefix="consentkit-sim-") if folder is None else None
+        )
+        root = Path(folder or self._tmp.name)
+        self.app = create_app(
+            {
+                "ENV": "development",
+                "DATABASE_URL": f"sqlite:///{root / 'server.sqlite'}",
+                "MEDIA_ROOT": str(root / "media"),
+                "RATELIMIT_ENABLED": False,
+                "ARGON2_TIME_COST": 1,
+                "ARGON2_MEMORY_COST": 1024,
+                "SECRET_KEY": "simulation",
+                "JWT_SECRET_KEY": "simulation-jwt-signing-key-0123456789",
+                "IDENTIFIER_HASH_KEY": "simulation-hash-key",
+                "QR_SIGNING_KEY": "simulation-qr-key",
+            }
+        )
+        self.app.extensions["consentkit.clock"] = clock.now
+        Base.metadata.create_all(self.app.extensions["consentkit.engine"])
+        self._db, self._policies = db, policies
+        self.base_versions: dict[str, str] = {}
+        with self.app.app_context():
+            s = db.session()
+            for manifest in manifests:
+                if manifest.id not in self.base_versions:
+                    policies.publish(s, manifest)
+                    self.base_versions[manifest.id] = manifest.version
+            s.commit()
+        self.transport = in_process(self.app)
+        self._published = 0
+        self._log = _LogCapture()
+        logging.getLogger("consentkit").addHandler(self._log)
+
+    def publish_version(self, manifest: Manifest, change: str) -> str:
+        """Publish the same policy as a new version (``major`` or ``minor`` change)."""
+        self._published += 1
+        data = yaml.safe_load(yaml.safe_dump(manifest.raw))
+        version = f"{manifest.version}-r{self._published}"
+        data["app"]["policy"].update(version=version, change=change)
+        with self.app.app_context():
+            self._policies.publish(self._db.session(), manifest_from_dict(data))
+            self._db.session().commit()
+        return version
+
+    def reset(self, app_id: str) -> None:
+        """Remove the versions a device's scenario published: the next device starts clean."""
+        from ..server.models import PolicyVersionRow
+
+        base = self.base_versions.get(app_id)
+        with self.app.app_context():
+            s = self._db.session()
+            rows = self._policies.versions(s, app_id)
+            keep = next((i for i, r in enumerate(rows) if r.version == base), len(rows) - 1)
+            for row in rows[keep + 1 :]:
+                s.delete(s.get(PolicyVersionRow, row.id))
+            s.commit()
+            cache = self.app.extensions.get("consentkit.manifests", {})
+            for key in [k for k in cache if k[0] == app_id and k[1] != base]:
+                del cache[key]
+
+    def drain_log(self) -> list[str]:
+        lines, self._log.lines = self._log.lines, []
+        return lines

@@ -1,0 +1,111 @@
+"""Scripted users, from ``data/personas.yaml``: they answer screens and dialogs."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from ..device_sdk import PolicyChoice
+from ..policy import Manifest
+
+__all__ = ["Persona", "PersonaUI", "persona", "persona_names", "pick_persona"]
+
+
+@dataclass(frozen=True)
+class Persona:
+    name: str
+    agree: bool
+    optional: str | float
+    first: str
+    then: str
+    prefer: tuple[str, ...]
+    rationale: bool
+    photos: int
+    contacts: int
+    revokes: bool = False
+    minor_age: int | None = None
+
+    def answer(self, asked_before: bool, options: tuple[str, ...]) -> str:
+        """The button pressed on an OS dialog."""
+        for choice in self.prefer:
+            if choice in options:
+                return choice
+        wanted = self.then if asked_before else self.first
+        if wanted in options:
+            return wanted
+        return "deny" if wanted.startswith("deny") else "allow"
+
+
+@cache
+def _table() -> dict[str, Any]:
+    return yaml.safe_load(
+        resources.files("consentkit.simulator").joinpath("data/personas.yaml").read_text()
+    )
+
+
+def persona_names() -> list[str]:
+    return list(_table()["personas"]) + list(_table()["mixes"])
+
+
+@cache
+def persona(name: str) -> Persona:
+    raw = _table()["personas"].get(name)
+    if raw is None:
+        raise KeyError(f"unknown persona {name!r}; known: {', '.join(persona_names())}")
+    return Persona(
+        name=name,
+        agree=raw["policy"]["agree"],
+        optional=raw["policy"]["optional"],
+        first=raw["dialogs"]["first"],
+        then=raw["dialogs"]["then"],
+        prefer=tuple(raw["dialogs"].get("prefer", ())),
+        rationale=raw["rationale"],
+        photos=raw["pick"]["photos"],
+        contacts=raw["pick"]["contacts"],
+        revokes=raw.get("revokes", False),
+        minor_age=raw.get("minor_age"),
+    )
+
+
+def pick_persona(name: str, rng: random.Random) -> Persona:
+    """A persona by name, or one drawn from a mix by its weights."""
+    mix = _table()["mixes"].get(name)
+    if mix is None:
+        return persona(name)
+    names, weights = zip(*mix.items(), strict=True)
+    return persona(rng.choices(names, weights=weights)[0])
+
+
+class PersonaUI:
+    """The app's screens as this persona answers them (the SDK's ``ConsentUI``)."""
+
+    def __init__(self, who: Persona, rng: random.Random, guardian_phone: str) -> None:
+        self.who = who
+        self.rng = rng
+        self.guardian_phone = guardian_phone
+
+    def show_policy(self, manifest: Manifest, reason: str) -> PolicyChoice:
+        if not self.who.agree:
+            return PolicyChoice(False)
+        optional = manifest.optional_purposes()
+        if self.who.optional == "all":
+            chosen = set(optional)
+        elif self.who.optional == "none":
+            chosen = set()
+        else:
+            chosen = {p for p in optional if self.rng.random() < float(self.who.optional)}
+        return PolicyChoice(True, chosen)
+
+    def show_rationale(self, permission: str, text: str) -> bool:
+        return self.who.rationale
+
+    def suggest_settings(self, permission: str, text: str) -> bool:
+        return False
+
+    def guardian_contact(self) -> tuple[str, str] | None:
+        return (self.guardian_phone, "outbox")

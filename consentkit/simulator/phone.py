@@ -1,0 +1,183 @@
+"""The virtual phone: an OS profile, a user (persona), a life — and a trace of all of it.
+
+It is the SDK's ``ScriptedPhone`` (the same permission tables the SDK reads) with a
+persona at the dialogs, a GPS track, a Faker address book, an album of geotagged JPEGs,
+a call log, app launches, exits and updates. Every personal-data API call is traced by
+the phone itself, so an app that goes around the SDK is still seen.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from functools import cache
+
+from faker import Faker
+
+from ..device_sdk.media import jpeg_with_gps
+from ..device_sdk.platform import Contact, Photo
+from ..device_sdk.testing import ScriptedPhone, VirtualClock
+from ..device_sdk.trace import Tracer
+from .personas import Persona
+
+__all__ = ["OS_MIXES", "OsProfile", "VirtualPhone", "pick_os"]
+
+CITIES = [
+    (31.2304, 121.4737),  # Shanghai
+    (39.9042, 116.4074),  # Beijing
+    (23.1291, 113.2644),  # Guangzhou
+    (22.5431, 114.0579),  # Shenzhen
+    (30.5728, 104.0668),  # Chengdu
+]
+ADDRESS_BOOK_SIZE = 200
+ALBUM_SIZE = 6
+
+
+@dataclass(frozen=True)
+class OsProfile:
+    os: str
+    version: int
+    model: str
+
+
+OS_MIXES: dict[str, list[tuple[OsProfile, float]]] = {
+    "mix": [
+        (OsProfile("android", 10, "Redmi Note 9"), 0.10),
+        (OsProfile("android", 12, "OPPO Reno7"), 0.15),
+        (OsProfile("android", 13, "vivo X90"), 0.15),
+        (OsProfile("android", 14, "Xiaomi 14"), 0.25),
+        (OsProfile("android", 15, "Pixel 9"), 0.05),
+        (OsProfile("ios", 16, "iPhone 12"), 0.10),
+        (OsProfile("ios", 17, "iPhone 14"), 0.12),
+        (OsProfile("ios", 18, "iPhone 15"), 0.08),
+    ],
+    "android": [(OsProfile("android", v, f"Android {v} phone"), 1.0) for v in range(6, 16)],
+    "ios": [(OsProfile("ios", v, f"iPhone (iOS {v})"), 1.0) for v in range(14, 19)],
+}
+
+
+def pick_os(mix: str, rng: random.Random) -> OsProfile:
+    """A profile from a named mix, or ``android-14`` / ``ios-17`` for one exact release."""
+    if mix in OS_MIXES:
+        profiles, weights = zip(*OS_MIXES[mix], strict=True)
+        return rng.choices(profiles, weights=weights)[0]
+    name, _, version = mix.partition("-")
+    if name not in ("android", "ios") or not version.isdigit():
+        raise ValueError(f"unknown OS mix {mix!r}; use {', '.join(OS_MIXES)} or e.g. android-14")
+    return OsProfile(name, int(version), f"{name} {version}")
+
+
+@cache
+def _faker() -> Faker:
+    """One Faker per process (making one is slow); each phone reseeds it."""
+    return Faker("zh_CN")
+
+
+class VirtualPhone(ScriptedPhone):
+    def __init__(
+        self,
+        profile: OsProfile,
+        persona: Persona,
+        rng: random.Random,
+        *,
+        device_id: str,
+        app_id: str,
+        clock: VirtualClock,
+        tracer: Tracer,
+        app_version: str = "1.0.0",
+    ) -> None:
+        self.persona = persona
+        self.rng = rng
+        self.seed = rng.getrandbits(32)
+        self.model = profile.model
+        self.app_version = app_version
+        self._asked: set[str] = set()
+        super().__init__(
+            profile.os,
+            profile.version,
+            answers=self._persona_answers,
+            device_id=device_id,
+            app_id=app_id,
+            position=rng.choice(CITIES),
+            picked_photos=persona.photos,
+            picked_contacts=persona.contacts,
+            clock=clock,
+            tracer=tracer,
+        )
+        self.identifiers = {k: self._scramble(v) for k, v in self.identifiers.items()}
+
+    def _scramble(self, value: str) -> str:
+        """Per-device identifier values of the same shape."""
+        out = []
+        for ch in value:
+            if ch.isdigit():
+                out.append(str(self.rng.randrange(10)))
+            elif ch in "ABCDEF" or ch in "abcdef":
+                out.append(self.rng.choice("ABCDEF" if ch.isupper() else "abcdef"))
+            else:
+                out.append(ch)
+        return "".join(out)
+
+    def _persona_answers(self, group: tuple[str, ...], options: tuple[str, ...]) -> str:
+        asked = any(p in self._asked for p in group)
+        self._asked.update(group)
+        return self.persona.answer(asked, options)
+
+    # content ------------------------------------------------------------------
+    def _make_contacts(self) -> list[Contact]:
+        fake = _faker()
+        fake.seed_instance(self.seed)
+        return [
+            Contact(
+                f"c{i}",
+                fake.name(),
+                (f"+86{fake.phone_number()}",),
+                (fake.email(),),
+                {"address": fake.address(), "company": fake.company()},
+            )
+            for i in range(ADDRESS_BOOK_SIZE)
+        ]
+
+    def _make_photos(self) -> list[Photo]:
+        lat, lon = self.position
+        return [
+            Photo(
+                f"p{i}",
+                jpeg_with_gps(
+                    lat + self.rng.uniform(-0.01, 0.01),
+                    lon + self.rng.uniform(-0.01, 0.01),
+                    color=(self.rng.randrange(256), 120, 90),
+                ),
+            )
+            for i in range(ALBUM_SIZE)
+        ]
+
+    def location_fix(self, precise: bool):
+        """The GPS track: a walk around the home city as virtual time passes."""
+        lat, lon = self.position
+        self.position = (
+            lat + self.rng.uniform(-0.0005, 0.0005),
+            lon + self.rng.uniform(-0.0005, 0.0005),
+        )
+        return super().location_fix(precise)
+
+    # the app's life -----------------------------------------------------------------
+    def launch_app(self, cold: bool = True) -> None:
+        self.launch()
+        self.tracer.emit(
+            "app.launch",
+            source="os",
+            cold=cold,
+            app_version=self.app_version,
+            os=self.os_name,
+            os_version=self.os_version,
+            model=self.model,
+        )
+
+    def exit_app(self, reason: str = "user") -> None:
+        self.tracer.emit("app.exit", source="os", reason=reason)
+        self.end_session()
+
+    def update_app(self, version: str) -> None:
+        self.app_version = version
+        self.tracer.emit("app.update", source="os", app_version=version)

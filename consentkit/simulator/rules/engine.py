@@ -1,0 +1,108 @@
+"""The engine: the catalogue (``data/rules.yaml``) joined to its checks, run per device.
+
+Rules read only the trace and the manifest, so a trace recorded anywhere can be audited.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from ...policy import Manifest
+from .checks import CHECKS, FINISH, Policy
+from .state import DeviceState
+
+__all__ = ["Finding", "Rule", "audit", "catalogue"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    title: str
+    on: frozenset[str]
+    finish: bool = False
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    device: str
+    seq: int | None
+    message: str
+    evidence: list[int] = field(default_factory=list)
+    app: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@cache
+def catalogue() -> tuple[Rule, ...]:
+    text = resources.files("consentkit.simulator").joinpath("data/rules.yaml").read_text()
+    rules = tuple(
+        Rule(r["id"], r["severity"], r["title"], frozenset(r["events"]), r.get("finish", False))
+        for r in yaml.safe_load(text)["rules"]
+    )
+    missing = {r.id for r in rules} ^ set(CHECKS)
+    if missing:
+        raise RuntimeError(f"rules without checks or checks without rules: {sorted(missing)}")
+    return rules
+
+
+def audit(events: list[dict[str, Any]], manifests: dict[str, Manifest]) -> list[Finding]:
+    """Every finding in the trace; events of apps with no manifest are skipped."""
+    rules = catalogue()
+    by_type: dict[str, list[Rule]] = defaultdict(list)
+    for rule in rules:
+        for kind in rule.on:
+            by_type[kind].append(rule)
+    policies = {app: Policy(m) for app, m in manifests.items()}
+    states: dict[tuple[str, str], DeviceState] = {}
+    findings: list[Finding] = []
+    for e in events:
+        policy = policies.get(e["app"])
+        if policy is None:
+            continue
+        key = (e["app"], e["device"])
+        state = states.get(key)
+        if state is None:
+            state = states[key] = DeviceState()
+        for rule in by_type.get(e["type"], ()):
+            breach = CHECKS[rule.id](e, state, policy)
+            if breach is not None:
+                findings.append(
+                    Finding(
+                        rule.id,
+                        rule.severity,
+                        e["device"],
+                        e["seq"],
+                        breach.message,
+                        sorted({*breach.evidence, e["seq"]}),
+                        e["app"],
+                    )
+                )
+        state.apply(e)
+    for (app, device), state in states.items():
+        for rule in rules:
+            if rule.finish:
+                breach = FINISH[rule.id](state, policies[app])
+                if breach is not None:
+                    findings.append(
+                        Finding(
+                            rule.id,
+                            rule.severity,
+                            device,
+                            None,
+                            breach.message,
+                            breach.evidence,
+                            app,
+                        )
+                    )
+    return findings
