@@ -9,6 +9,7 @@ from .commands.audit import audit
 from .commands.demo import demo
 from .commands.policy import policy
 from .commands.server import db, serve
+from .commands.simulate import simulate
 
 
 @click.group()
@@ -22,6 +23,7 @@ main.add_command(demo)
 main.add_command(serve)
 main.add_command(db)
 main.add_command(audit)
+main.add_command(simulate)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

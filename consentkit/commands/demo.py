@@ -1,33 +1,64 @@
-"""``consentkit demo``: the main job, on the five seed apps."""
+"""``consentkit demo``: the five seed apps and the misbehaving ones, audited, in a minute."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+
 import click
 
-from ..examples import manifest_paths
-from ..policy import ManifestInvalid, load_manifest
+from ..examples import examples_dir
+from .simulate import print_summary
+
+SEED_DEVICES = 6
 
 
 @click.command()
-def demo() -> None:
-    """Check the five seed apps' manifests and summarise what each promises."""
-    paths = manifest_paths()
-    if not paths:
-        raise click.ClickException("no example manifests found (set CONSENTKIT_EXAMPLES)")
-    bad = 0
-    for path in paths:
-        try:
-            m = load_manifest(path)
-        except ManifestInvalid as exc:
-            bad += 1
-            click.echo(str(exc), err=True)
-            continue
-        deadlines = ", ".join(f"{r} {d.within} {d.unit}" for r, d in m.rights.deadlines.items())
-        click.echo(f"{m.app.name} ({m.id}) policy {m.version}")
-        click.echo(f"  basic purposes: {', '.join(m.basic_purposes())}")
-        click.echo(f"  separate choices: {', '.join(m.optional_purposes()) or '—'}")
-        click.echo(f"  permissions: {', '.join(m.permissions) or '—'}")
-        click.echo(f"  never collected: {', '.join(m.never_collected) or '—'}")
-        click.echo(f"  rights: {deadlines or '—'}")
-    if bad:
+@click.option(
+    "--devices",
+    type=click.IntRange(1, 1000),
+    default=SEED_DEVICES,
+    show_default=True,
+    help="Devices per seed app.",
+)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Report folder (default: reports/demo-<time>).",
+)
+def demo(devices: int, seed: int, out: str | None) -> None:
+    """Run the seed apps' reference scenario on a small fleet of mixed phones and users,
+    and the misbehaving demo apps once each; audit everything; write the report."""
+    from ..simulator.run import Job, _apps_in
+    from ..simulator.session import simulate
+
+    root = examples_dir()
+    seeds = str(root / "apps" / "seed_apps.py")
+    misbehaving = str(root / "apps" / "misbehaving.py")
+    jobs = [
+        Job(seeds, name, str(root / "scenarios" / "reference.yaml"), devices, "mix", "mix")
+        for name in _apps_in(seeds)
+    ]
+    jobs += [
+        Job(
+            misbehaving,
+            name,
+            str(root / "scenarios" / "misbehaving.yaml"),
+            1,
+            app.persona or "accept-all",
+            "android-14",
+        )
+        for name, app in _apps_in(misbehaving).items()
+    ]
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    folder = Path(out) if out else Path("reports") / f"demo-{stamp}"
+    click.echo(
+        f"consentkit demo: {len(jobs)} apps, "
+        f"{sum(j.devices for j in jobs)} virtual phones, embedded server"
+    )
+    outcome = simulate(jobs, out=folder, seed=seed, title="demo")
+    print_summary(outcome)
+    if not outcome.report["summary"]["passed"]:
         raise click.exceptions.Exit(1)

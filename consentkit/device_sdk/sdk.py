@@ -162,6 +162,12 @@ class ConsentKit:
         if permission == "location.precise" and rules.precise_needs_coarse:
             permissions.append("location.coarse")  # Android 12+ ignores precise alone
         decision = self.gate.can_request(permissions, feature)
+        if decision.allowed:
+            held = [self.permissions.status(p) for p in permissions]
+            if all(h in ("granted", "limited") for h in held):
+                # Already held: no dialog to show, nothing to ask the OS.
+                limited = "limited" in held
+                return Decision(True, Reason.LIMITED if limited else Reason.OK)
         if decision.reason == Reason.RATIONALE_REQUIRED:
             for p in permissions:
                 if self.permissions.status(p) in ("granted", "limited"):

@@ -121,6 +121,7 @@ class EmbeddedHost(Host):
         from ..server.models import PolicyVersionRow
 
         base = self.base_versions.get(app_id)
+        self._published = 0  # version names count per device, so devices replay alike
         with self.app.app_context():
             s = self._db.session()
             rows = self._policies.versions(s, app_id)

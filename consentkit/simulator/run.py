@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import random
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -230,26 +231,28 @@ def run_device(spec: DeviceSpec, host: Host) -> DeviceResult:
 
 # fleets ---------------------------------------------------------------------------------
 
-_HOST: Host | None = None
+_HOSTS: dict[str, Host] = {}
 
 
-def _worker_host(manifest_files: tuple[str, ...], server_url: str | None) -> Host:
-    global _HOST
-    if _HOST is None:
+def _worker_host(run_id: str, manifest_files: tuple[str, ...], server_url: str | None) -> Host:
+    """One server per run and process: a new run never meets an earlier run's accounts."""
+    if run_id not in _HOSTS:
         from ..policy import load_manifest
 
+        _HOSTS.clear()
         clock = VirtualClock(START)
-        _HOST = (
-            RemoteHost(clock, server_url)
-            if server_url
-            else EmbeddedHost(clock, [load_manifest(p) for p in manifest_files])
-        )
-    return _HOST
+        if server_url:
+            _HOSTS[run_id] = RemoteHost(clock, server_url)
+        else:
+            _HOSTS[run_id] = EmbeddedHost(clock, [load_manifest(p) for p in manifest_files])
+    return _HOSTS[run_id]
 
 
-def _run_chunk(args: tuple[list[DeviceSpec], tuple[str, ...], str | None]) -> list[DeviceResult]:
-    specs, manifests, server_url = args
-    host = _worker_host(manifests, server_url)
+def _run_chunk(
+    args: tuple[str, list[DeviceSpec], tuple[str, ...], str | None],
+) -> list[DeviceResult]:
+    run_id, specs, manifests, server_url = args
+    host = _worker_host(run_id, manifests, server_url)
     return [run_device(spec, host) for spec in specs]
 
 
@@ -272,23 +275,20 @@ def run_fleet(
     specs = plan(jobs, seed)
     manifests = tuple(sorted({str(load_app(j.app_file, j.app_name).manifest_path) for j in jobs}))
     workers = max(1, min(workers or os.cpu_count() or 1, len(specs)))
-    chunks = list(_chunks(specs, max(1, min(50, len(specs) // (workers * 4) or 1))))
+    size = max(1, min(50, len(specs) // (workers * 4) or 1))
+    chunks = [specs[i : i + size] for i in range(0, len(specs), size)]
+    run_id = uuid.uuid4().hex
     results: list[DeviceResult] = []
     if workers == 1:
         for chunk in chunks:
-            results += _run_chunk((chunk, manifests, server_url))
+            results += _run_chunk((run_id, chunk, manifests, server_url))
             on_progress(len(chunk))
         return results
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for done in pool.map(_run_chunk, [(c, manifests, server_url) for c in chunks]):
+        for done in pool.map(_run_chunk, [(run_id, c, manifests, server_url) for c in chunks]):
             results += done
             on_progress(len(done))
     return results
-
-
-def _chunks(items: list[DeviceSpec], size: int) -> Iterator[list[DeviceSpec]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def jobs_from(
@@ -299,6 +299,13 @@ def jobs_from(
     os_mix: str,
     names: list[str] | None = None,
 ) -> list[Job]:
+    """Jobs for the apps of one file (an app that names its persona keeps it)."""
     apps = _apps_in(str(app_file))
     chosen = names or list(apps)
-    return [Job(str(app_file), n, str(scenario_file), devices, personas, os_mix) for n in chosen]
+    missing = [n for n in chosen if n not in apps]
+    if missing:
+        raise KeyError(f"{app_file} has no app {missing}; it has {sorted(apps)}")
+    return [
+        Job(str(app_file), n, str(scenario_file), devices, apps[n].persona or personas, os_mix)
+        for n in chosen
+    ]
