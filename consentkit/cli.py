@@ -7,6 +7,7 @@ import click
 from . import __version__
 from .commands.audit import audit
 from .commands.demo import demo
+from .commands.jobs import jobs
 from .commands.policy import policy
 from .commands.server import db, serve
 from .commands.simulate import simulate
@@ -24,6 +25,7 @@ main.add_command(serve)
 main.add_command(db)
 main.add_command(audit)
 main.add_command(simulate)
+main.add_command(jobs)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -21,7 +21,7 @@ class DefaultToTrace(click.Group):
 
 @click.group(cls=DefaultToTrace)
 def audit() -> None:
-    """Audit device traces against the rule catalogue."""
+    """Audit device traces against the rule catalogue, or verify the server's audit log."""
 
 
 @audit.command("trace")
@@ -77,3 +77,23 @@ def trace_command(trace_path: str, manifests: tuple[str, ...], fmt: str) -> None
         click.echo(f"{len(events)} events, {devices} devices: {summary}")
     if findings:
         raise click.exceptions.Exit(1)
+
+
+@audit.command("verify")
+def verify_log() -> None:
+    """Check the server's audit log: exit 1 if any entry was edited, removed or reordered."""
+    from ..server import create_app, db
+    from ..server.services import audit_log
+
+    app = create_app()
+    with app.app_context():
+        result = audit_log.verify(db.session())
+    if result.ok:
+        click.echo(f"audit log intact: {result.entries} entries")
+        return
+    click.echo(
+        f"audit log BROKEN at entry {result.broken_at}: {result.reason} "
+        f"({result.entries} entries read)",
+        err=True,
+    )
+    raise click.exceptions.Exit(1)

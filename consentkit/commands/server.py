@@ -25,7 +25,14 @@ def _manifests(folder: str | None) -> list[Path]:
     default=None,
     help="Folder of manifests to publish (default: the five examples).",
 )
-def serve(host: str, port: int, manifests: str | None) -> None:
+@click.option(
+    "--jobs-every",
+    default=60,
+    show_default=True,
+    type=click.IntRange(0, 86400),
+    help="Seconds between in-process job rounds (exports, purges, retention); 0: off.",
+)
+def serve(host: str, port: int, manifests: str | None, jobs_every: int) -> None:
     """Serve the API (embedded SQLite unless CONSENTKIT_DATABASE_URL says otherwise)."""
     from ..server import create_app
     from ..server.bootstrap import prepare
@@ -39,7 +46,30 @@ def serve(host: str, port: int, manifests: str | None) -> None:
     for line in published:
         click.echo(f"policy: {line}")
     click.echo(f"API docs: http://{host}:{port}/api/docs")
+    _start_job_thread(app, jobs_every)
     app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+def _start_job_thread(app, seconds: int) -> None:
+    """The embedded server runs its jobs in-process; several workers use `jobs run` instead."""
+    import threading
+
+    from ..server import db as server_db
+    from ..server.services.jobs import run_pending
+
+    if seconds <= 0:
+        return
+
+    def loop() -> None:
+        while True:
+            with app.app_context():
+                try:
+                    run_pending(server_db.session())
+                except Exception as exc:  # a failed round is retried on the next one
+                    app.logger.error("jobs round failed: %s", type(exc).__name__)
+            threading.Event().wait(seconds)
+
+    threading.Thread(target=loop, name="consentkit-jobs", daemon=True).start()
 
 
 @click.group()

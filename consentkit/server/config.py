@@ -38,6 +38,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MEDIA_ROOT": None,
         "MEDIA_MAX_BYTES": 8 * 1024 * 1024,
         "MEDIA_MAX_PIXELS": 40_000_000,
+        "EXPORTS_ROOT": None,
+        "JOBS_INLINE": True,
     }
 
 

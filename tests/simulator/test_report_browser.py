@@ -10,11 +10,21 @@ from PIL import Image, ImageStat
 from consentkit.cli import main
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+]
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed "
-                                "(apt-get install chromium; .ci/run installs it)")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="headless Chromium is not installed (apt-get install chromium; .ci/run installs it)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -26,15 +36,23 @@ def report(tmp_path_factory):
 
 
 def _chromium(*args, timeout=60):
-    return subprocess.run([CHROMIUM, *FLAGS, *args], capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [CHROMIUM, *FLAGS, *args], capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_rendered_page_shows_verdict_apps_rules_and_charts(report):
     dom = _chromium("--dump-dom", report.as_uri()).stdout
     assert "Every well-behaved app passed every rule" in dom
-    for text in ("Findings by rule", "Permission funnel", "Consent rates", "Device timeline",
-                 "camera-nagger", "PERM-REASK", "zhenyi-erp"):
+    for text in (
+        "Findings by rule",
+        "Permission funnel",
+        "Consent rates",
+        "Device timeline",
+        "camera-nagger",
+        "PERM-REASK",
+        "zhenyi-erp",
+    ):
         assert text in dom, text
     assert dom.count("<rect") > 10  # the charts were drawn
 

@@ -7,8 +7,10 @@ from .consents import ConsentEvent, ConsentReceipt
 from .devices import Device, DeviceIdentifier
 from .outbox import OutboxMessage
 from .policies import PolicyVersionRow
+from .rights import AuditEntry, RightsRequest
 
 __all__ = [
+    "AuditEntry",
     "Base",
     "CollectedItem",
     "ConsentEvent",
@@ -20,6 +22,7 @@ __all__ = [
     "OtpCode",
     "OutboxMessage",
     "PolicyVersionRow",
+    "RightsRequest",
     "TokenFamily",
     "User",
 ]

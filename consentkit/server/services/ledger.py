@@ -17,7 +17,7 @@ from ...policy import Manifest, taxonomy
 from ..db import utcnow
 from ..models import CollectedItem, ConsentEvent, InstallLink, User
 from ..problems import Problem
-from . import policies, receipts
+from . import audit_log, policies, receipts
 
 
 @dataclass
@@ -250,6 +250,16 @@ def record(
         at=now,
     )
     receipt_id = receipt.id
+    action = "consent.withdrawn" if action_if_false == "withdraw" else "consent.recorded"
+    audit_log.append(
+        db,
+        subject.key,
+        action,
+        f"receipt:{receipt.id}",
+        app=manifest.id,
+        decisions=decisions,
+        categories=category_decisions,
+    )
     for pid, key, action in events:
         db.add(
             ConsentEvent(
@@ -290,6 +300,9 @@ def record_guardian(
         categories={},
         method=method,
         at=now,
+    )
+    audit_log.append(
+        db, f"user:{user.id}", "consent.guardian", f"receipt:{receipt.id}", app=manifest.id
     )
     db.add(
         ConsentEvent(

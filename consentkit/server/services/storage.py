@@ -54,3 +54,11 @@ def storage() -> MediaStorage:
         root = app.config.get("MEDIA_ROOT") or Path(app.instance_path) / "media"
         app.extensions["consentkit.storage"] = LocalStorage(root)
     return app.extensions["consentkit.storage"]
+
+
+def exports_folder() -> Path:
+    """Where finished export ZIPs wait (24 hours) for their owner."""
+    app = current_app
+    folder = Path(app.config.get("EXPORTS_ROOT") or Path(app.instance_path) / "exports")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
@@ -57,6 +58,15 @@ def rotate(db: Session, claims: dict[str, Any]) -> dict[str, Any]:
 def revoke_family(db: Session, family_id: str, reason: str) -> None:
     family = db.get(TokenFamily, family_id)
     if family is not None and family.revoked_at is None:
+        family.revoked_at = utcnow()
+        family.revoked_reason = reason
+
+
+def revoke_all(db: Session, user: User, reason: str) -> None:
+    """Every session of the account ends now (cancellation, a compromised account)."""
+    for family in db.scalars(
+        select(TokenFamily).where(TokenFamily.user_id == user.id, TokenFamily.revoked_at.is_(None))
+    ):
         family.revoked_at = utcnow()
         family.revoked_reason = reason
 

@@ -1,0 +1,185 @@
+"""Account purge and retention: delete what may go, anonymize what the law holds.
+
+After a purge no personal data of the user remains: rows are deleted, media files
+removed, and only records under a legal hold stay — unlinked from the person and
+stripped to their non-personal fields.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from ...policy import Manifest
+from ...policy.durations import add_duration
+from ..db import utcnow
+from ..models import (
+    CollectedItem,
+    ConsentEvent,
+    ConsentReceipt,
+    Device,
+    IdempotencyRecord,
+    InstallLink,
+    OtpCode,
+    OutboxMessage,
+    RightsRequest,
+    TokenFamily,
+    User,
+)
+from . import audit_log
+from .storage import exports_folder, storage
+
+# Fields of a held record that describe the transaction, not the person.
+KEPT_ON_ANONYMIZE = frozenset(
+    {"amount", "currency", "status", "items", "quantity", "sku", "order_no", "created", "total"}
+)
+
+
+def anonymize_payload(payload: dict[str, Any] | None) -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        return {"anonymized": True}
+    kept = {k: v for k, v in payload.items() if k in KEPT_ON_ANONYMIZE}
+    return {**kept, "anonymized": True}
+
+
+def _hold(manifest: Manifest | None, category: str):
+    if manifest is None:
+        return None
+    return next((h for h in manifest.rights.holds if category in h.categories), None)
+
+
+def _drop_media(payload: dict[str, Any] | None) -> None:
+    if isinstance(payload, dict):
+        for key in ("file", "thumbnail"):
+            if payload.get(key):
+                storage().delete(payload[key])
+
+
+def _anonymize(item: CollectedItem, manifest: Manifest | None) -> None:
+    hold = _hold(manifest, item.category)
+    _drop_media(item.payload)
+    item.user_id = None
+    item.payload = anonymize_payload(item.payload)
+    item.anonymized = True
+    end = add_duration(item.collected_at, hold.retention) if hold else None
+    item.keep_until = end if isinstance(end, datetime) else None
+
+
+def purge_user(db: Session, user: User, manifests: dict[str, Manifest]) -> dict[str, int]:
+    """Remove every trace of ``user``; held records are anonymized instead."""
+    counts = {"deleted": 0, "anonymized": 0, "devices": 0, "consents": 0}
+    installs = list(
+        db.scalars(select(InstallLink.install_id).where(InstallLink.user_id == user.id))
+    )
+    for item in list(db.scalars(select(CollectedItem).where(CollectedItem.user_id == user.id))):
+        manifest = manifests.get(item.app_id)
+        if _hold(manifest, item.category):
+            _anonymize(item, manifest)
+            counts["anonymized"] += 1
+        else:
+            _drop_media(item.payload)
+            db.delete(item)
+            counts["deleted"] += 1
+    db.flush()
+    subject_installs = installs or [""]
+    devices = list(
+        db.scalars(
+            select(Device).where(
+                or_(Device.user_id == user.id, Device.install_id.in_(subject_installs))
+            )
+        )
+    )
+    for device in devices:
+        db.delete(device)
+    counts["devices"] = len(devices)
+    db.flush()
+    consent_filter = or_(
+        ConsentEvent.user_id == user.id, ConsentEvent.install_id.in_(subject_installs)
+    )
+    # Held records keep pointing at a consent row; it is emptied of who, not removed.
+    held_consents = set(
+        db.scalars(
+            select(CollectedItem.consent_event_id).where(
+                CollectedItem.anonymized.is_(True),
+                CollectedItem.consent_event_id.in_(select(ConsentEvent.id).where(consent_filter)),
+            )
+        )
+    )
+    for event in list(db.scalars(select(ConsentEvent).where(consent_filter))):
+        if event.id in held_consents:
+            event.user_id = event.install_id = event.guardian_phone_hash = None
+        else:
+            db.delete(event)
+            counts["consents"] += 1
+    receipt_keys = [f"user:{user.id}", *(f"install:{i}" for i in installs)]
+    db.execute(
+        delete(ConsentReceipt).where(
+            or_(ConsentReceipt.user_id == user.id, ConsentReceipt.subject.in_(receipt_keys))
+        )
+    )
+    db.execute(delete(InstallLink).where(InstallLink.user_id == user.id))
+    db.execute(delete(TokenFamily).where(TokenFamily.user_id == user.id))
+    db.execute(delete(IdempotencyRecord).where(IdempotencyRecord.user_id == user.id))
+    if user.phone:
+        db.execute(delete(OtpCode).where(OtpCode.phone == user.phone))
+        db.execute(delete(OutboxMessage).where(OutboxMessage.phone == user.phone))
+    for request in db.scalars(
+        select(RightsRequest).where(
+            RightsRequest.user_id == user.id, RightsRequest.kind == "export"
+        )
+    ):
+        if request.result and request.result.get("file"):
+            (exports_folder() / request.result["file"]).unlink(missing_ok=True)
+            request.result = {"purged": True}
+    user.phone = None
+    user.password_hash = None
+    user.birth_date = None
+    user.status = "purged"
+    audit_log.append(db, "system", "account.purged", f"user:{user.id}", **counts)
+    return counts
+
+
+def retention(
+    db: Session, manifests: dict[str, Manifest], *, dry_run: bool = False
+) -> dict[str, Any]:
+    """Items past their retention: deleted, or anonymized where a hold says so. Idempotent."""
+    now = utcnow()
+    report: dict[str, Any] = {"deleted": 0, "anonymized": 0, "by_category": {}}
+    due = db.scalars(
+        select(CollectedItem).where(
+            CollectedItem.keep_until.is_not(None), CollectedItem.keep_until <= now
+        )
+    )
+    for item in list(due):
+        manifest = manifests.get(item.app_id)
+        hold = _hold(manifest, item.category)
+        action = (
+            "anonymize" if hold and hold.then == "anonymize" and not item.anonymized else "delete"
+        )
+        if action == "anonymize" and item.anonymized:
+            continue
+        key = f"{item.app_id}:{item.category}:{action}"
+        report["by_category"][key] = report["by_category"].get(key, 0) + 1
+        if dry_run:
+            continue
+        if action == "anonymize":
+            _anonymize(item, manifest)
+            item.keep_until = None  # anonymous now: nothing left to expire
+            report["anonymized"] += 1
+        else:
+            _drop_media(item.payload)
+            db.delete(item)
+            report["deleted"] += 1
+    if not dry_run and (report["deleted"] or report["anonymized"]):
+        audit_log.append(
+            db,
+            "system",
+            "retention.applied",
+            "collected_items",
+            deleted=report["deleted"],
+            anonymized=report["anonymized"],
+        )
+    return report
