@@ -7,8 +7,10 @@ takes effect on the device at once (even offline) and deletes the purpose's queu
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 from ..policy import Manifest, manifest_from_dict
@@ -36,6 +38,12 @@ class ConsentUI(Protocol):
     def show_rationale(self, permission: str, text: str) -> bool: ...
     def suggest_settings(self, permission: str, text: str) -> bool: ...
     def guardian_contact(self) -> tuple[str, str] | None: ...
+
+
+@lru_cache(maxsize=64)
+def _checked(app_id: str, version: str, document: str) -> Manifest:
+    """A published version never changes: check each one once per process."""
+    return manifest_from_dict(json.loads(document), source=f"{app_id}@{version}")
 
 
 class ConsentManager:
@@ -71,7 +79,9 @@ class ConsentManager:
             if doc is None:
                 raise
         if self.manifest is None or self.manifest.version != doc["version"]:
-            self.manifest = manifest_from_dict(doc["manifest"], source=f"{self.app_id}@server")
+            self.manifest = _checked(
+                self.app_id, doc["version"], json.dumps(doc["manifest"], sort_keys=True)
+            )
         return self.manifest
 
     def refresh_state(self) -> dict[str, Any]:

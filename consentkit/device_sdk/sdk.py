@@ -129,6 +129,52 @@ class ConsentKit:
         self.consents.refresh_state()
         return answer
 
+    # the user's rights ---------------------------------------------------------------
+    def export_data(self, *, polls: int = 10) -> bytes | None:
+        """A copy of everything the server holds about the user (a ZIP), once it is ready."""
+        request = self.client.request("POST", "me/exports", json={"app_id": self.app_id})
+        for _ in range(polls):
+            if request["status"] == "done" and request.get("download"):
+                response = self.client.http.get(
+                    request["download"].removeprefix("/api/v1/"),
+                    headers={"Authorization": f"Bearer {self.client.tokens['access_token']}"},
+                )
+                self.tracer.emit(
+                    "rights.exported", request=request["id"], bytes=len(response.content)
+                )
+                return response.content
+            request = self.client.request("GET", f"me/exports/{request['id']}")
+        return None
+
+    def cancel_account(self, *, password: str | None = None, code: str | None = None) -> dict:
+        """Close the account; every session ends at once, the purge follows by the deadline."""
+        body = {"app_id": self.app_id}
+        body.update({"password": password} if password is not None else {"code": code})
+        answer = self.client.request("POST", "me/cancellation", json=body)
+        user = (self.store.get("user") or {}).get("id")
+        self.store.delete("tokens")
+        self.store.put("cancellation", answer["id"])
+        self.tracer.emit(
+            "account.cancel_requested", user=user, request=answer["id"], due_at=answer["due_at"]
+        )
+        return answer
+
+    def cancellation_status(self) -> dict | None:
+        """Where the account's cancellation stands; traces the purge once it is done."""
+        request_id = self.store.get("cancellation")
+        if request_id is None:
+            return None
+        answer = self.client.request("GET", f"rights/requests/{request_id}", auth=False)
+        if answer["status"] == "done" and not self.store.get("purge_seen"):
+            self.store.put("purge_seen", True)
+            self.tracer.emit(
+                "account.purged",
+                user=(self.store.get("user") or {}).get("id"),
+                request=request_id,
+                at=answer["completed_at"],
+            )
+        return answer
+
     # consent ---------------------------------------------------------------------
     def grant(self, purposes: list[str], categories: list[str] = ()) -> None:
         self.consents.grant(purposes, list(categories))

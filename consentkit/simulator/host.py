@@ -51,6 +51,14 @@ class Host:
     def drain_log(self) -> list[str]:
         return []
 
+    def run_jobs(self) -> None:
+        """A remote server runs its own jobs on its own schedule."""
+        return None
+
+    def residue(self, user_id: str) -> list[str] | None:
+        """Personal data of a purged user still on the server; None when it cannot look."""
+        return None
+
 
 class RemoteHost(Host):
     """A running server (``--server URL``); it must run with CONSENTKIT_ENV=development."""
@@ -129,6 +137,7 @@ class EmbeddedHost(Host):
             for row in rows[keep + 1 :]:
                 s.delete(s.get(PolicyVersionRow, row.id))
             s.commit()
+            self.app.extensions.get("consentkit.current_policy", {}).pop(app_id, None)
             cache = self.app.extensions.get("consentkit.manifests", {})
             for key in [k for k in cache if k[0] == app_id and k[1] != base]:
                 del cache[key]
@@ -136,3 +145,29 @@ class EmbeddedHost(Host):
     def drain_log(self) -> list[str]:
         lines, self._log.lines = self._log.lines, []
         return lines
+
+    def run_jobs(self) -> None:
+        from ..server.services.jobs import run_pending
+
+        with self.app.app_context():
+            run_pending(self._db.session())
+
+    def residue(self, user_id: str) -> list[str] | None:
+        """What the server still links to the user: categories, devices, consents."""
+        from sqlalchemy import select
+
+        from ..server.models import CollectedItem, ConsentEvent, Device, User
+
+        with self.app.app_context():
+            s = self._db.session()
+            found = set(
+                s.scalars(select(CollectedItem.category).where(CollectedItem.user_id == user_id))
+            )
+            if s.scalar(select(Device.id).where(Device.user_id == user_id).limit(1)):
+                found.add("user.device.model")
+            if s.scalar(select(ConsentEvent.id).where(ConsentEvent.user_id == user_id).limit(1)):
+                found.add("consent records")
+            user = s.get(User, user_id)
+            if user is not None and (user.phone or user.birth_date):
+                found.add("user.contact.phone_number")
+            return sorted(found)

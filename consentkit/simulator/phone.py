@@ -9,6 +9,7 @@ the phone itself, so an app that goes around the SDK is still seen.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -73,6 +74,36 @@ def _faker() -> Faker:
     return Faker("zh_CN")
 
 
+class AddressBook(Sequence[Contact]):
+    """A realistic address book whose entries are made when first read, each from its own
+    seed: a picker that shows five makes five, a slurper that reads all makes all."""
+
+    def __init__(self, seed: int, size: int) -> None:
+        self.seed, self.size = seed, size
+        self._made: dict[int, Contact] = {}
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self.size))]
+        if not -self.size <= index < self.size:
+            raise IndexError(index)
+        index %= self.size
+        if index not in self._made:
+            fake = _faker()
+            fake.seed_instance(self.seed * 1000 + index)
+            self._made[index] = Contact(
+                f"c{index}",
+                fake.name(),
+                (f"+86{fake.phone_number()}",),
+                (fake.email(),),
+                {"company": fake.company()},
+            )
+        return self._made[index]
+
+
 class VirtualPhone(ScriptedPhone):
     def __init__(
         self,
@@ -125,18 +156,7 @@ class VirtualPhone(ScriptedPhone):
 
     # content ------------------------------------------------------------------
     def _make_contacts(self) -> list[Contact]:
-        fake = _faker()
-        fake.seed_instance(self.seed)
-        return [
-            Contact(
-                f"c{i}",
-                fake.name(),
-                (f"+86{fake.phone_number()}",),
-                (fake.email(),),
-                {"address": fake.address(), "company": fake.company()},
-            )
-            for i in range(ADDRESS_BOOK_SIZE)
-        ]
+        return AddressBook(self.seed, ADDRESS_BOOK_SIZE)
 
     def _make_photos(self) -> list[Photo]:
         lat, lon = self.position

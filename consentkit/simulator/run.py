@@ -32,6 +32,7 @@ from .scenario import Scenario, check_against, load_scenario
 __all__ = ["DeviceResult", "DeviceSpec", "Job", "load_app", "run_device", "run_fleet"]
 
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in China, a Monday
+PASSWORD = "correct horse battery"
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ class _Steps:
         if persona.minor_age:
             now = self.ctx.phone.now()
             birth = now.replace(year=now.year - persona.minor_age).date().isoformat()
-        sdk.register(self.phone_number, code, "correct horse battery", birth_date=birth)
+        sdk.register(self.phone_number, code, PASSWORD, birth_date=birth)
         if sdk.consents.needs_guardian:
             sdk.consents.run_guardian_flow()
 
@@ -164,6 +165,31 @@ class _Steps:
 
     def flush(self, _arg: None) -> None:
         self.ctx.sdk.flush()
+
+    def export(self, _arg: None) -> None:
+        if self.ctx.sdk.client.tokens:
+            self.ctx.sdk.export_data()
+
+    def cancel_account(self, _arg: None) -> None:
+        if self.ctx.sdk.client.tokens:
+            self.ctx.sdk.cancel_account(password=PASSWORD)
+
+    def wait_deadline(self, _arg: None) -> None:
+        """Day by day until the promised date: the server's jobs run, the device checks."""
+        sdk = self.ctx.sdk
+        status = sdk.cancellation_status()
+        if status is None:
+            return
+        due = datetime.fromisoformat(status["due_at"])
+        while status["status"] != "done" and self.ctx.phone.now() <= due:
+            self.host.run_jobs()
+            status = sdk.cancellation_status()
+            if status["status"] != "done":
+                self.ctx.phone.clock.advance(days=1)
+        user = (sdk.store.get("user") or {}).get("id")
+        found = self.host.residue(user) if user else None
+        if found is not None:
+            self.ctx.sdk.tracer.emit("server.residue", source="os", user=user, categories=found)
 
 
 def _seconds(duration: str) -> float:

@@ -17,6 +17,9 @@
       - restart                # exit and cold start
       - update_app: 1.1.0
       - flush
+      - export                 # the user asks for a copy of their data
+      - cancel_account         # closes the account (password re-entered)
+      - wait_deadline          # days pass, the server's jobs run, until the purge is seen
 
 Errors name the file, the line, the step and the reason, like manifest errors.
 """
@@ -101,6 +104,9 @@ STEPS = {
     "publish_policy": _change,
     "update_app": _version,
     "flush": _no_arg,
+    "export": _no_arg,
+    "cancel_account": _no_arg,
+    "wait_deadline": _no_arg,
 }
 
 

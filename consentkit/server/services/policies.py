@@ -5,6 +5,8 @@ A published version never changes, so parsed manifests are cached per process.
 
 from __future__ import annotations
 
+import time
+
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -50,10 +52,25 @@ def publish(db: Session, manifest: Manifest) -> tuple[PolicyVersionRow, bool]:
     )
     db.add(row)
     db.flush()
+    _current_cache().pop(manifest.id, None)
     return row, True
 
 
+CURRENT_TTL_S = 1.0
+
+
+def _current_cache() -> dict[str, tuple[float, int]]:
+    return current_app.extensions.setdefault("consentkit.current_policy", {})
+
+
 def current_row(db: Session, app_id: str) -> PolicyVersionRow:
+    """The version in force. Its id is remembered for a second, per process: a version
+    published by another worker is in force everywhere within that second."""
+    cached = _current_cache().get(app_id)
+    if cached and time.monotonic() - cached[0] < CURRENT_TTL_S:
+        row = db.get(PolicyVersionRow, cached[1])
+        if row is not None:
+            return row
     row = db.scalar(
         select(PolicyVersionRow)
         .where(PolicyVersionRow.app_id == app_id)
@@ -62,6 +79,7 @@ def current_row(db: Session, app_id: str) -> PolicyVersionRow:
     )
     if row is None:
         raise Problem(404, "unknown_app", f"no policy is published for app {app_id!r}")
+    _current_cache()[app_id] = (time.monotonic(), row.id)
     return row
 
 

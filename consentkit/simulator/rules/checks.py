@@ -282,8 +282,9 @@ def acct_delete(e: Event, s: DeviceState, p: Policy) -> Breach | None:
         )
     if e["type"] == "account.purged":
         deadline = _deadline(s, p)
-        if deadline is not None and e["_t"] > deadline:
-            return Breach(f"purged {e['_t'].date()}, promised by {deadline.date()}", [s.cancel[1]])
+        done = _when(e)
+        if deadline is not None and done > deadline:
+            return Breach(f"purged {done.date()}, promised by {deadline.date()}", [s.cancel[1]])
     return None
 
 
@@ -294,6 +295,14 @@ def acct_delete_finish(s: DeviceState, p: Policy) -> Breach | None:
             f"cancelled {s.cancel[0].date()}, not purged by {deadline.date()}", [s.cancel[1]]
         )
     return None
+
+
+def _when(e: Event) -> datetime:
+    """When the server says it happened (``at``), else when the device saw it."""
+    try:
+        return datetime.fromisoformat(e["at"]) if e.get("at") else e["_t"]
+    except (TypeError, ValueError):
+        return e["_t"]
 
 
 def _deadline(s: DeviceState, p: Policy) -> datetime | None:

@@ -1,0 +1,53 @@
+"""Devices through the reference scenario: devices per second, and cost per device.
+
+    python bench/fleet.py                 # 1,000 and 10,000 devices, all CPUs
+    python bench/fleet.py 200 1000        # other sizes
+
+Goals (issue 7): 10,000 devices <= 120 s on 2 cores in-process; the per-device cost at
+10,000 within 20% of the cost at 1,000. The scenario is examples/scenarios/bench.yaml:
+onboarding, three features, a withdrawal, a cancellation and its purge.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from consentkit.examples import examples_dir
+from consentkit.simulator.run import Job, run_fleet
+
+
+def main(sizes: list[int]) -> None:
+    root = examples_dir()
+    workers = os.cpu_count() or 1
+    print(
+        f"{'devices':>8} {'seconds':>9} {'devices/s':>10} {'ms/device/core':>15} {'errors':>7}"
+    )
+    costs = {}
+    for n in sizes:
+        job = Job(
+            str(root / "apps" / "seed_apps.py"),
+            "zhenyi-erp",
+            str(root / "scenarios" / "bench.yaml"),
+            n,
+            "accept-all",
+            "mix",
+        )
+        start = time.perf_counter()
+        results = run_fleet([job], seed=1, workers=workers)
+        seconds = time.perf_counter() - start
+        errors = sum(len(r.errors) for r in results)
+        costs[n] = seconds * workers / n * 1000
+        print(f"{n:>8} {seconds:>9.1f} {n / seconds:>10.1f} {costs[n]:>15.1f} {errors:>7}")
+    if len(sizes) >= 2:
+        small, large = costs[sizes[0]], costs[sizes[-1]]
+        print(
+            f"per-device cost change {sizes[0]} -> {sizes[-1]}: {(large / small - 1) * 100:+.1f}%"
+            f" (goal: within 20%)"
+        )
+    print(f"workers: {workers}; goal: 10,000 devices <= 120 s on 2 cores")
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [1000, 10000])
