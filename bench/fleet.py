@@ -21,9 +21,7 @@ from consentkit.simulator.run import Job, run_fleet
 def main(sizes: list[int]) -> None:
     root = examples_dir()
     workers = os.cpu_count() or 1
-    print(
-        f"{'devices':>8} {'seconds':>9} {'devices/s':>10} {'ms/device/core':>15} {'errors':>7}"
-    )
+    print(f"{'devices':>8} {'seconds':>9} {'devices/s':>10} {'ms/device/core':>15} {'errors':>7}")
     costs = {}
     for n in sizes:
         job = Job(

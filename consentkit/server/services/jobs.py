@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ...policy import Manifest
 from ..db import utcnow
-from ..models import CollectedItem, PolicyVersionRow, RightsRequest, User
+from ..models import PolicyVersionRow, RightsRequest, User
 from . import personal_data, policies, purge, rights
 from .storage import exports_folder, storage
 
@@ -40,12 +40,13 @@ def build_export(db: Session, request: RightsRequest) -> dict[str, Any]:
             "receipts.json",
             json.dumps(personal_data.receipts_of(db, user), ensure_ascii=False, indent=1),
         )
-        media = db.scalars(select(CollectedItem).where(CollectedItem.user_id == user.id))
-        for item in media:
-            if isinstance(item.payload, dict) and item.payload.get("file"):
-                content = storage().get(item.payload["file"])
-                if content is not None:
-                    zf.writestr(f"media/{item.id}-{item.payload['file']}", content)
+        for items in data["categories"].values():
+            for item in items:
+                value = item["value"]
+                if isinstance(value, dict) and value.get("file"):
+                    content = storage().get(value["file"])
+                    if content is not None:
+                        zf.writestr(f"media/{item['id']}-{value['file']}", content)
     path = exports_folder() / f"{request.id}.zip"
     path.write_bytes(buffer.getvalue())
     return {

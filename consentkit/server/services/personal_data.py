@@ -22,7 +22,21 @@ def installs_of(db: Session, user: User) -> list[str]:
     return list(db.scalars(select(InstallLink.install_id).where(InstallLink.user_id == user.id)))
 
 
-def item_view(item: CollectedItem) -> dict[str, Any]:
+ITEM_COLUMNS = (
+    CollectedItem.id,
+    CollectedItem.category,
+    CollectedItem.purpose,
+    CollectedItem.feature,
+    CollectedItem.consent_event_id,
+    CollectedItem.policy_version,
+    CollectedItem.collected_at,
+    CollectedItem.keep_until,
+    CollectedItem.payload,
+)
+
+
+def item_view(item: Any) -> dict[str, Any]:
+    """One item as the user sees it (an ORM row or a row of ``ITEM_COLUMNS``)."""
     return {
         "id": item.id,
         "category": item.category,
@@ -38,11 +52,11 @@ def item_view(item: CollectedItem) -> dict[str, Any]:
 
 def gather(db: Session, user: User, app_id: str | None = None) -> dict[str, Any]:
     """Personal data grouped by category, each with its purpose, consent and retention."""
-    items = select(CollectedItem).where(CollectedItem.user_id == user.id)
+    items = select(*ITEM_COLUMNS).where(CollectedItem.user_id == user.id)
     if app_id:
         items = items.where(CollectedItem.app_id == app_id)
     categories: dict[str, list] = {}
-    for item in db.scalars(items.order_by(CollectedItem.id)):
+    for item in db.execute(items.order_by(CollectedItem.id)):
         categories.setdefault(item.category, []).append(item_view(item))
     installs = installs_of(db, user)
     devices = []

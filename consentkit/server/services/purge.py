@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from ...policy import Manifest
@@ -74,15 +74,38 @@ def purge_user(db: Session, user: User, manifests: dict[str, Manifest]) -> dict[
     installs = list(
         db.scalars(select(InstallLink.install_id).where(InstallLink.user_id == user.id))
     )
-    for item in list(db.scalars(select(CollectedItem).where(CollectedItem.user_id == user.id))):
-        manifest = manifests.get(item.app_id)
-        if _hold(manifest, item.category):
-            _anonymize(item, manifest)
-            counts["anonymized"] += 1
-        else:
-            _drop_media(item.payload)
-            db.delete(item)
-            counts["deleted"] += 1
+    # Set-based: held rows are anonymized in one bulk update, the rest deleted in one go.
+    anonymized = []
+    rows = db.execute(
+        select(
+            CollectedItem.id,
+            CollectedItem.app_id,
+            CollectedItem.category,
+            CollectedItem.payload,
+            CollectedItem.collected_at,
+        ).where(CollectedItem.user_id == user.id)
+    )
+    for row in rows:
+        _drop_media(row.payload)
+        hold = _hold(manifests.get(row.app_id), row.category)
+        if hold is None:
+            continue
+        end = add_duration(row.collected_at, hold.retention)
+        anonymized.append(
+            {
+                "id": row.id,
+                "user_id": None,
+                "anonymized": True,
+                "payload": anonymize_payload(row.payload),
+                "keep_until": end if isinstance(end, datetime) else None,
+            }
+        )
+    if anonymized:
+        db.execute(update(CollectedItem), anonymized)
+    counts["anonymized"] = len(anonymized)
+    counts["deleted"] = db.execute(
+        delete(CollectedItem).where(CollectedItem.user_id == user.id)
+    ).rowcount
     db.flush()
     subject_installs = installs or [""]
     devices = list(
