@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Flask
 
 from ..extensions import api
-from . import auth, collect, consents, dev, devices, guardian, me, media, policy
+from . import admin, auth, collect, consents, dev, devices, guardian, me, media, policy
 
 PREFIX = "/api/v1"
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (policy, auth, consents, guardian, devices, collect, media, me, dev):
+    for module in (policy, auth, consents, guardian, devices, collect, media, me, admin, dev):
         api.register_blueprint(module.blp, url_prefix=PREFIX)

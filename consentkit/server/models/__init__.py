@@ -7,7 +7,7 @@ from .consents import ConsentEvent, ConsentReceipt
 from .devices import Device, DeviceIdentifier
 from .outbox import OutboxMessage
 from .policies import PolicyVersionRow
-from .rights import AuditEntry, RightsRequest
+from .rights import AuditEntry, Incident, RightsRequest
 
 __all__ = [
     "AuditEntry",
@@ -18,6 +18,7 @@ __all__ = [
     "Device",
     "DeviceIdentifier",
     "IdempotencyRecord",
+    "Incident",
     "InstallLink",
     "OtpCode",
     "OutboxMessage",

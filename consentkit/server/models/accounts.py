@@ -18,7 +18,10 @@ class User(Base):
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(200))
     birth_date: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="active")  # active | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | cancelled | purged
+    role: Mapped[str] = mapped_column(  # user | auditor | dpo | admin
+        String(16), default="user", server_default="user"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -49,3 +49,20 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class Incident(Base):
+    """A personal-data breach: who is affected, what, and the 72-hour notification clock."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(4000))
+    categories: Mapped[list[str]] = mapped_column(JSON)
+    affected_users: Mapped[list[str]] = mapped_column(JSON)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(32))
+    users_notified: Mapped[int] = mapped_column(default=0)
+    regulator_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,245 @@
+"""Staff work: auditors read (every read audited), the DPO handles requests, admins record
+breaches. Users never reach anyone's data but their own; staff reach it only here."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from ...policy.durations import DEADLINE_UNITS
+from ...policy.manifest import Deadline
+from .. import db
+from ..db import utcnow
+from ..models import ConsentEvent, Incident, RightsRequest, User
+from ..problems import Problem
+from ..services import audit_log, otp, personal_data, rights
+from .common import AUTH, current_user
+from .me import RequestSchema, request_view
+
+blp = Blueprint("admin", __name__, description="Auditors, the DPO and admins")
+
+ROLES = {"auditor": {"auditor", "dpo", "admin"}, "dpo": {"dpo", "admin"}, "admin": {"admin"}}
+BREACH_CLOCK = timedelta(hours=72)  # GDPR art. 33; PIPL art. 57 asks for "immediately"
+
+
+def staff(role: str) -> User:
+    """The caller, if their role allows ``role``'s work; 404 otherwise, so nothing leaks."""
+    user = current_user()
+    if user.role not in ROLES[role]:
+        raise Problem(404, "not_found", "The requested URL was not found on the server.")
+    return user
+
+
+class ExtendRequest(Schema):
+    within = fields.Integer(required=True, validate=validate.Range(min=1, max=90))
+    unit = fields.String(required=True, validate=validate.OneOf(sorted(DEADLINE_UNITS)))
+    reason = fields.String(required=True, validate=validate.Length(min=5, max=500))
+
+
+class PendingQuery(Schema):
+    status = fields.String(load_default="pending", validate=validate.OneOf(["pending", "done"]))
+
+
+class IncidentRequest(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=3, max=200))
+    description = fields.String(required=True, validate=validate.Length(min=3, max=4000))
+    categories = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    affected_users = fields.List(fields.String(), required=True)
+    detected_at = fields.AwareDateTime(required=True)
+
+
+class IncidentSchema(Schema):
+    id = fields.String()
+    title = fields.String()
+    categories = fields.List(fields.String())
+    affected = fields.Integer()
+    users_notified = fields.Integer()
+    detected_at = fields.DateTime()
+    notify_regulator_by = fields.DateTime()
+    hours_left = fields.Float()
+
+
+class RecordsQuery(Schema):
+    app_id = fields.String(required=True)
+
+
+def _incident_view(row: Incident) -> dict:
+    deadline = row.detected_at + BREACH_CLOCK
+    return {
+        "id": row.id,
+        "title": row.title,
+        "categories": row.categories,
+        "affected": len(row.affected_users),
+        "users_notified": row.users_notified,
+        "detected_at": row.detected_at,
+        "notify_regulator_by": deadline,
+        "hours_left": round((deadline - utcnow()).total_seconds() / 3600, 1),
+    }
+
+
+@blp.route("/admin/users/<user_id>/data")
+@blp.response(200, description="A JSON document.")
+@blp.doc(security=AUTH)
+def read_user_data(user_id: str):
+    """A user's data, for an auditor or the DPO; the read itself is audited."""
+    reader = staff("auditor")
+    s = db.session()
+    user = s.get(User, user_id)
+    if user is None:
+        raise Problem(404, "not_found", "No such user.")
+    audit_log.append(s, f"{reader.role}:{reader.id}", "staff.read", f"user:{user_id}")
+    s.commit()
+    return personal_data.gather(s, user)
+
+
+@blp.route("/admin/requests")
+@blp.arguments(PendingQuery, location="query")
+@blp.response(200, RequestSchema(many=True))
+@blp.doc(security=AUTH)
+def list_requests(query: dict):
+    """Rights requests by due date: what the DPO must answer next."""
+    staff("dpo")
+    rows = db.session().scalars(
+        select(RightsRequest)
+        .where(RightsRequest.status == query["status"])
+        .order_by(RightsRequest.due_at)
+        .limit(500)
+    )
+    return [request_view(r) for r in rows]
+
+
+@blp.route("/admin/requests/<request_id>/extend", methods=["POST"])
+@blp.arguments(ExtendRequest)
+@blp.response(200, RequestSchema)
+@blp.doc(security=AUTH)
+def extend_request(body: dict, request_id: str):
+    """Extend a request's deadline, with a reason; the extension is recorded and audited."""
+    dpo = staff("dpo")
+    s = db.session()
+    row = s.get(RightsRequest, request_id)
+    if row is None or row.status != "pending":
+        raise Problem(404, "not_found", "No pending request with this id.")
+    rights.extend(s, row, Deadline(body["within"], body["unit"]), body["reason"], f"dpo:{dpo.id}")
+    s.commit()
+    return request_view(row)
+
+
+@blp.route("/admin/incidents", methods=["POST"])
+@blp.arguments(IncidentRequest)
+@blp.response(201, IncidentSchema)
+@blp.doc(security=AUTH)
+def record_incident(body: dict):
+    """Record a breach; affected users are notified at once; the 72-hour clock starts."""
+    admin = staff("admin")
+    s = db.session()
+    row = Incident(
+        title=body["title"],
+        description=body["description"],
+        categories=body["categories"],
+        affected_users=body["affected_users"],
+        detected_at=body["detected_at"],
+        recorded_by=admin.id,
+    )
+    notified = 0
+    for user_id in body["affected_users"]:
+        user = s.get(User, user_id)
+        if user is not None and user.phone:
+            otp.sender().send(
+                s,
+                user.phone,
+                "incident",
+                f"Security notice: {body['title']}. Affected: "
+                f"{', '.join(body['categories'])}. We will keep you informed.",
+            )
+            notified += 1
+    row.users_notified = notified
+    s.add(row)
+    s.flush()
+    audit_log.append(
+        s,
+        f"admin:{admin.id}",
+        "incident.recorded",
+        f"incident:{row.id}",
+        affected=len(body["affected_users"]),
+        notified=notified,
+    )
+    s.commit()
+    return _incident_view(row)
+
+
+@blp.route("/admin/incidents/<incident_id>")
+@blp.response(200, IncidentSchema)
+@blp.doc(security=AUTH)
+def incident(incident_id: str):
+    """An incident and its clock."""
+    staff("auditor")
+    row = db.session().get(Incident, incident_id)
+    if row is None:
+        raise Problem(404, "not_found", "No such incident.")
+    return _incident_view(row)
+
+
+@blp.route("/admin/consent-records")
+@blp.arguments(RecordsQuery, location="query")
+@blp.response(200, description="A JSON document.")
+@blp.doc(security=AUTH)
+def consent_records(query: dict):
+    """Consent records in the spirit of ISO/IEC TS 27560: one record per subject and
+    purpose, with its events. Pseudonymous: subjects are ids, never phones."""
+    auditor = staff("auditor")
+    s = db.session()
+    records: dict[tuple, dict] = {}
+    events = s.scalars(
+        select(ConsentEvent).where(ConsentEvent.app_id == query["app_id"]).order_by(ConsentEvent.id)
+    )
+    for e in events:
+        subject = f"user:{e.user_id}" if e.user_id else f"install:{e.install_id}"
+        key = (subject, e.purpose or e.category or "guardian")
+        record = records.setdefault(
+            key,
+            {
+                "recordId": f"{query['app_id']}:{key[0]}:{key[1]}",
+                "subject": subject,
+                "purpose": key[1],
+                "events": [],
+            },
+        )
+        record["events"].append(
+            {
+                "eventType": e.action,
+                "time": e.recorded_at.isoformat(),
+                "policyVersion": e.policy_version,
+                "method": e.method,
+                "receipt": e.receipt_id,
+            }
+        )
+        record["state"] = (
+            "given" if e.granted else ("withdrawn" if e.action == "withdraw" else "refused")
+        )
+    audit_log.append(
+        s, f"{auditor.role}:{auditor.id}", "staff.read", f"consent-records:{query['app_id']}"
+    )
+    s.commit()
+    return {
+        "schema": "ISO/IEC TS 27560 (consent record and events)",
+        "app_id": query["app_id"],
+        "records": list(records.values()),
+    }
+
+
+@blp.route("/admin/audit/verify")
+@blp.response(200, description="A JSON document.")
+@blp.doc(security=AUTH)
+def verify_audit_log():
+    """Whether the audit log is intact (an auditor's check)."""
+    staff("auditor")
+    result = audit_log.verify(db.session())
+    return {
+        "ok": result.ok,
+        "entries": result.entries,
+        "broken_at": result.broken_at,
+        "reason": result.reason,
+    }
