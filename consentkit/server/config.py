@@ -40,6 +40,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MEDIA_MAX_PIXELS": 40_000_000,
         "EXPORTS_ROOT": None,
         "JOBS_INLINE": True,
+        "IMPORT_MAX_CONTACTS": 50,
     }
 
 

@@ -277,6 +277,28 @@ def test_purge_leaves_no_canary_anywhere(api, client, app):
             "file": (io.BytesIO(jpeg_with_gps(31.1, 121.1, make=CANARY)), "p.jpg", "image/jpeg"),
         },
     )
+    client.post("/api/v1/orgs", json={"name": "Canary Trading"}, headers=auth)
+    customer = client.post(
+        "/api/v1/customers",
+        headers=auth,
+        json={
+            "app_id": "fieldnotes",
+            "name": f"Shop {CANARY}",
+            "phone": "+8613912340000",
+            "location": {"lat": 31.77, "lon": 121.31, "collected_at": _now()},
+        },
+    ).json
+    order = client.post(
+        "/api/v1/orders",
+        headers=auth,
+        json={
+            "app_id": "fieldnotes",
+            "customer_id": customer["id"],
+            "notes": f"call {CANARY}",
+            "items": [{"sku": "T1", "name": "Tea", "quantity": 2, "price": "3.00"}],
+        },
+    )
+    assert order.status_code == 201, order.json
     client.post("/api/v1/me/exports", json={"app_id": "fieldnotes"}, headers=auth)
     r = client.post(
         "/api/v1/me/cancellation",
@@ -295,7 +317,7 @@ def test_purge_leaves_no_canary_anywhere(api, client, app):
                 for row in conn.execute(text(f"SELECT * FROM {table}")).mappings():
                     blob = json.dumps(dict(row), default=str)
                     if CANARY in blob or canary_phone in blob or "31.77" in blob:
-                        held = table == "collected_items" and row["anonymized"]
+                        held = table in ("collected_items", "orders") and row["anonymized"]
                         found.append((table, held))
         status = s.get(RightsRequest, r.json["id"]).status
     assert status == "done"

@@ -5,11 +5,43 @@ from __future__ import annotations
 from flask import Flask
 
 from ..extensions import api
-from . import admin, auth, collect, consents, dev, devices, guardian, me, media, policy
+from . import (
+    admin,
+    auth,
+    collect,
+    consents,
+    customers,
+    dev,
+    devices,
+    guardian,
+    me,
+    media,
+    orders,
+    orgs,
+    policy,
+    products,
+    qr,
+)
 
 PREFIX = "/api/v1"
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (policy, auth, consents, guardian, devices, collect, media, me, admin, dev):
+    for module in (
+        policy,
+        auth,
+        consents,
+        guardian,
+        devices,
+        collect,
+        media,
+        me,
+        admin,
+        orgs,
+        customers,
+        products,
+        orders,
+        qr,
+        dev,
+    ):
         api.register_blueprint(module.blp, url_prefix=PREFIX)

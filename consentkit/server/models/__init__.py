@@ -2,6 +2,7 @@
 
 from ..db import Base
 from .accounts import InstallLink, OtpCode, TokenFamily, User
+from .business import CallRecord, Customer, Membership, Order, Organization, Product, QrToken
 from .collection import CollectedItem, IdempotencyRecord
 from .consents import ConsentEvent, ConsentReceipt
 from .devices import Device, DeviceIdentifier
@@ -12,17 +13,24 @@ from .rights import AuditEntry, Incident, RightsRequest
 __all__ = [
     "AuditEntry",
     "Base",
+    "CallRecord",
     "CollectedItem",
     "ConsentEvent",
     "ConsentReceipt",
+    "Customer",
     "Device",
     "DeviceIdentifier",
     "IdempotencyRecord",
     "Incident",
     "InstallLink",
+    "Membership",
+    "Order",
+    "Organization",
     "OtpCode",
     "OutboxMessage",
     "PolicyVersionRow",
+    "Product",
+    "QrToken",
     "RightsRequest",
     "TokenFamily",
     "User",

@@ -17,14 +17,19 @@ from ...policy import Manifest
 from ...policy.durations import add_duration
 from ..db import utcnow
 from ..models import (
+    CallRecord,
     CollectedItem,
     ConsentEvent,
     ConsentReceipt,
+    Customer,
     Device,
     IdempotencyRecord,
     InstallLink,
+    Membership,
+    Order,
     OtpCode,
     OutboxMessage,
+    QrToken,
     RightsRequest,
     TokenFamily,
     User,
@@ -149,6 +154,7 @@ def purge_user(db: Session, user: User, manifests: dict[str, Manifest]) -> dict[
     if user.phone:
         db.execute(delete(OtpCode).where(OtpCode.phone == user.phone))
         db.execute(delete(OutboxMessage).where(OutboxMessage.phone == user.phone))
+    counts["customers"] = _purge_business(db, user)
     for request in db.scalars(
         select(RightsRequest).where(
             RightsRequest.user_id == user.id, RightsRequest.kind == "export"
@@ -163,6 +169,25 @@ def purge_user(db: Session, user: User, manifests: dict[str, Manifest]) -> dict[
     user.status = "purged"
     audit_log.append(db, "system", "account.purged", f"user:{user.id}", **counts)
     return counts
+
+
+def _purge_business(db: Session, user: User) -> int:
+    """Customers the user entered go; their orders stay (legal hold) without the person."""
+    created = list(db.scalars(select(Customer.id).where(Customer.created_by == user.id)))
+    for order in db.scalars(
+        select(Order).where(
+            or_(Order.created_by == user.id, Order.customer_id.in_(created or [""]))
+        )
+    ):
+        order.created_by = None
+        order.customer_id = None
+        order.notes = None
+        order.anonymized = True
+    db.execute(delete(QrToken).where(QrToken.object_id.in_(created or [""])))
+    db.execute(delete(CallRecord).where(CallRecord.user_id == user.id))
+    db.execute(delete(Customer).where(Customer.created_by == user.id))
+    db.execute(delete(Membership).where(Membership.user_id == user.id))
+    return len(created)
 
 
 def retention(

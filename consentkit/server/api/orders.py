@@ -1,0 +1,116 @@
+"""Orders: transaction records, kept under the legal hold (anonymized, never deleted early)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from .. import db
+from ..models import Customer, Order
+from ..services import business
+from .common import AUTH, current_user
+
+blp = Blueprint("orders", __name__, description="Orders of the organization")
+
+STATUSES = ["open", "confirmed", "shipped", "done", "cancelled"]
+
+
+class ItemIn(Schema):
+    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    quantity = fields.Integer(required=True, validate=validate.Range(1, 100_000))
+    price = fields.Decimal(required=True, places=2, validate=validate.Range(0, 10**9))
+
+
+class OrderIn(Schema):
+    app_id = fields.String(required=True)
+    customer_id = fields.String(required=True)
+    items = fields.List(
+        fields.Nested(ItemIn), required=True, validate=validate.Length(min=1, max=500)
+    )
+    notes = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+
+class OrderPatch(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+
+
+class OrderOut(Schema):
+    id = fields.String()
+    customer_id = fields.String(allow_none=True)
+    items = fields.List(fields.Dict())
+    amount = fields.Decimal(as_string=True)
+    status = fields.String()
+    notes = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+@blp.route("/orders", methods=["POST"])
+@blp.arguments(OrderIn)
+@blp.response(201, OrderOut)
+@blp.doc(security=AUTH)
+def create(body: dict):
+    """Place an order for a customer; the amount is computed here, not trusted."""
+    user = current_user()
+    s = db.session()
+    member = business.membership(s, user)
+    business.owned(s, Customer, body["customer_id"], member.org_id)
+    event = business.consent_for(s, user, body["app_id"], "user.transaction.order", "place_order")
+    items = [{**i, "price": str(i["price"])} for i in body["items"]]
+    amount = sum((Decimal(i["price"]) * i["quantity"] for i in items), Decimal(0))
+    order = Order(
+        org_id=member.org_id,
+        customer_id=body["customer_id"],
+        created_by=user.id,
+        items=items,
+        amount=amount,
+        notes=body["notes"],
+        consent_event_id=event.id,
+    )
+    s.add(order)
+    s.commit()
+    return order
+
+
+@blp.route("/orders")
+@blp.response(200, OrderOut(many=True))
+@blp.doc(security=AUTH)
+def list_orders():
+    """The organization's orders, newest first."""
+    s = db.session()
+    member = business.membership(s, current_user())
+    return list(
+        s.scalars(
+            select(Order)
+            .where(Order.org_id == member.org_id)
+            .order_by(Order.created_at.desc())
+            .limit(1000)
+        )
+    )
+
+
+@blp.route("/orders/<order_id>")
+@blp.response(200, OrderOut)
+@blp.doc(security=AUTH)
+def read(order_id: str):
+    """One order of your organization."""
+    s = db.session()
+    member = business.membership(s, current_user())
+    return business.owned(s, Order, order_id, member.org_id)
+
+
+@blp.route("/orders/<order_id>", methods=["PATCH"])
+@blp.arguments(OrderPatch)
+@blp.response(200, OrderOut)
+@blp.doc(security=AUTH)
+def set_status(body: dict, order_id: str):
+    """Move an order along (open, confirmed, shipped, done, cancelled)."""
+    s = db.session()
+    member = business.membership(s, current_user())
+    order = business.owned(s, Order, order_id, member.org_id)
+    order.status = body["status"]
+    s.commit()
+    return order

@@ -1,0 +1,287 @@
+"""Organizations, customers, imports, calls, products, QR codes and orders — tenant-scoped."""
+
+import io
+from datetime import UTC, datetime
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from consentkit.device_sdk.media import jpeg_with_gps
+
+ALL = {
+    "account": True,
+    "security": True,
+    "customer_positioning": True,
+    "product_photos": True,
+    "customer_import": True,
+    "ads_measurement": False,
+}
+SHANGHAI = {"lat": 31.2304, "lon": 121.4737}
+
+
+def _member(api, client, purposes=ALL, org="Acme Trading"):
+    tokens = api.register()
+    api.consent(tokens["access_token"], purposes=purposes)
+    auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+    if org:
+        assert client.post("/api/v1/orgs", json={"name": org}, headers=auth).status_code == 201
+    return auth, tokens
+
+
+def _located(**extra):
+    return {
+        "app_id": "fieldnotes",
+        "name": "Shop on Nanjing Road",
+        "location": {**SHANGHAI, "accuracy_m": 10, "collected_at": datetime.now(UTC).isoformat()},
+        **extra,
+    }
+
+
+def test_organization_and_members(api, client):
+    admin, _ = _member(api, client)
+    assert client.get("/api/v1/orgs/me", headers=admin).json["role"] == "admin"
+    assert client.post("/api/v1/orgs", json={"name": "Again"}, headers=admin).status_code == 409
+    other = api.register()
+    r = client.post("/api/v1/orgs/members", json={"phone": other["user"]["phone"]}, headers=admin)
+    assert r.status_code == 201 and r.json["members"] == 2
+    member = {"Authorization": f"Bearer {other['access_token']}"}
+    assert client.get("/api/v1/orgs/me", headers=member).json["role"] == "member"
+    third = api.register()
+    r = client.post("/api/v1/orgs/members", json={"phone": third["user"]["phone"]}, headers=member)
+    assert r.status_code == 403
+
+
+def test_no_organization_is_a_clear_error(api, client):
+    auth, _ = _member(api, client, org=None)
+    r = client.get("/api/v1/customers", headers=auth)
+    assert r.status_code == 409 and r.json["code"] == "no_organization"
+
+
+def test_customer_with_location_is_placed_in_its_city(api, client):
+    auth, _ = _member(api, client)
+    r = client.post("/api/v1/customers", json=_located(), headers=auth)
+    assert r.status_code == 201, r.json
+    assert r.json["city"] == "Huangpu" and r.json["region"] == "Shanghai"
+    near = client.get(
+        f"/api/v1/customers/{r.json['id']}",
+        query_string={"lat": 31.2397, "lon": 121.4998},
+        headers=auth,
+    ).json
+    assert 2 < near["distance_km"] < 3.5 and 0 <= near["bearing_deg"] < 360
+
+
+def test_location_needs_the_positioning_consent(api, client):
+    auth, _ = _member(api, client, purposes={"account": True, "security": True})
+    r = client.post("/api/v1/customers", json=_located(), headers=auth)
+    assert r.status_code == 403 and r.json["code"] == "consent_required"
+    r = client.post(
+        "/api/v1/customers", json={"app_id": "fieldnotes", "name": "No place"}, headers=auth
+    )
+    assert r.status_code == 201 and r.json["lat"] is None
+
+
+def test_nearby_is_sorted_and_bounded(api, client):
+    auth, _ = _member(api, client)
+    for name, (lat, lon) in {
+        "far": (31.30, 121.60),
+        "near": (31.232, 121.475),
+        "beijing": (39.90, 116.40),
+    }.items():
+        body = _located(name=name)
+        body["location"].update(lat=lat, lon=lon)
+        client.post("/api/v1/customers", json=body, headers=auth)
+    r = client.get(
+        "/api/v1/customers/nearby", query_string={**SHANGHAI, "radius_km": 20}, headers=auth
+    )
+    assert [c["name"] for c in r.json] == ["near", "far"]
+    assert r.json[0]["distance_km"] < r.json[1]["distance_km"]
+
+
+def test_update_and_delete_customer(api, client):
+    auth, _ = _member(api, client)
+    cid = client.post(
+        "/api/v1/customers", json={"app_id": "fieldnotes", "name": "A"}, headers=auth
+    ).json["id"]
+    r = client.patch(
+        f"/api/v1/customers/{cid}", json={"name": "B", "phone": "13800138000"}, headers=auth
+    )
+    assert r.json["name"] == "B" and r.json["phone"] == "+8613800138000"
+    assert client.delete(f"/api/v1/customers/{cid}", headers=auth).status_code == 204
+    assert client.get(f"/api/v1/customers/{cid}", headers=auth).status_code == 404
+
+
+def test_contacts_import_keeps_only_picked_names_and_phones(api, client, app):
+    auth, _ = _member(api, client)
+    picked = [{"name": f"Picked {i}", "phone": f"+86139000000{i:02d}"} for i in range(3)]
+    r = client.post(
+        "/api/v1/customers/import", json={"app_id": "fieldnotes", "contacts": picked}, headers=auth
+    )
+    assert r.status_code == 201 and len(r.json["created"]) == 3
+    assert {c["source"] for c in r.json["created"]} == {"contacts_import"}
+    whole = [{**c, "email": "x@example.com"} for c in picked]
+    r = client.post(
+        "/api/v1/customers/import", json={"app_id": "fieldnotes", "contacts": whole}, headers=auth
+    )
+    assert r.status_code == 422  # the book's other fields are not accepted
+    book = [{"name": f"C{i}", "phone": f"+8613900{i:06d}"} for i in range(51)]
+    r = client.post(
+        "/api/v1/customers/import", json={"app_id": "fieldnotes", "contacts": book}, headers=auth
+    )
+    assert r.status_code == 422 and "contacts" in r.json["errors"]
+    refused, _ = _member(api, client, purposes={"account": True, "security": True}, org="Other")
+    r = client.post(
+        "/api/v1/customers/import",
+        json={"app_id": "fieldnotes", "contacts": picked},
+        headers=refused,
+    )
+    assert r.status_code == 403
+
+
+def test_quick_call_records_only_that_a_call_started(api, client):
+    auth, _ = _member(api, client)
+    cid = client.post(
+        "/api/v1/customers", json={"app_id": "fieldnotes", "name": "A"}, headers=auth
+    ).json["id"]
+    r = client.post(f"/api/v1/customers/{cid}/calls", json={"app_id": "fieldnotes"}, headers=auth)
+    assert r.status_code == 201 and r.json["customer_id"] == cid
+    r = client.post(
+        f"/api/v1/customers/{cid}/calls",
+        headers=auth,
+        json={"app_id": "fieldnotes", "duration": 62, "call_log": []},
+    )
+    assert r.status_code == 422
+
+
+def _photo(client, auth):
+    r = client.post(
+        "/api/v1/media",
+        headers=auth,
+        content_type="multipart/form-data",
+        data={
+            "app_id": "fieldnotes",
+            "category": "user.media.photo",
+            "purpose": "product_photos",
+            "feature": "publish_product",
+            "collected_at": datetime.now(UTC).isoformat(),
+            "file": (
+                io.BytesIO(jpeg_with_gps(31.2, 121.4, size=(320, 240))),
+                "p.jpg",
+                "image/jpeg",
+            ),
+        },
+    )
+    assert r.status_code == 201, r.json
+    return r.json["id"]
+
+
+def test_product_qr_decodes_and_resolves_only_in_its_organization(api, client):
+    auth, _ = _member(api, client)
+    product = client.post(
+        "/api/v1/products",
+        json={"name": "Tea", "price": "12.50", "image_id": _photo(client, auth)},
+        headers=auth,
+    ).json
+    png = client.get(f"/api/v1/products/{product['id']}/qr.png", headers=auth)
+    assert png.mimetype == "image/png"
+    token = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.data)))[0].text
+    assert product["id"] not in token and "Tea" not in token
+    r = client.post("/api/v1/qr/resolve", json={"token": token}, headers=auth)
+    assert r.json == {"kind": "product", "id": product["id"], "name": "Tea"}
+    other, _ = _member(api, client, org="Rival")
+    assert (
+        client.post("/api/v1/qr/resolve", json={"token": token}, headers=other).status_code == 404
+    )
+    forged = token[:-4] + ("0000" if not token.endswith("0000") else "1111")
+    assert (
+        client.post("/api/v1/qr/resolve", json={"token": forged}, headers=auth).status_code == 404
+    )
+    svg = client.get(f"/api/v1/products/{product['id']}/qr.svg", headers=auth)
+    assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+
+
+def test_orders_compute_amount_and_move_status(api, client):
+    auth, _ = _member(api, client)
+    cid = client.post(
+        "/api/v1/customers", json={"app_id": "fieldnotes", "name": "A"}, headers=auth
+    ).json["id"]
+    r = client.post(
+        "/api/v1/orders",
+        headers=auth,
+        json={
+            "app_id": "fieldnotes",
+            "customer_id": cid,
+            "notes": "deliver Monday",
+            "items": [
+                {"sku": "T1", "name": "Tea", "quantity": 3, "price": "12.50"},
+                {"sku": "C1", "name": "Cup", "quantity": 1, "price": "5"},
+            ],
+        },
+    )
+    assert r.status_code == 201 and r.json["amount"] == "42.50"
+    oid = r.json["id"]
+    assert (
+        client.patch(f"/api/v1/orders/{oid}", json={"status": "shipped"}, headers=auth).json[
+            "status"
+        ]
+        == "shipped"
+    )
+    assert (
+        client.patch(f"/api/v1/orders/{oid}", json={"status": "lost"}, headers=auth).status_code
+        == 422
+    )
+    assert [o["id"] for o in client.get("/api/v1/orders", headers=auth).json] == [oid]
+
+
+def test_another_organizations_ids_are_404_everywhere(api, client):
+    auth, _ = _member(api, client)
+    cid = client.post("/api/v1/customers", json=_located(), headers=auth).json["id"]
+    pid = client.post("/api/v1/products", json={"name": "Tea", "price": "1"}, headers=auth).json[
+        "id"
+    ]
+    oid = client.post(
+        "/api/v1/orders",
+        headers=auth,
+        json={
+            "app_id": "fieldnotes",
+            "customer_id": cid,
+            "items": [{"sku": "T", "name": "T", "quantity": 1, "price": "1"}],
+        },
+    ).json["id"]
+    rival, _ = _member(api, client, org="Rival")
+    attempts = [
+        ("get", f"/api/v1/customers/{cid}", None),
+        ("patch", f"/api/v1/customers/{cid}", {"name": "x"}),
+        ("delete", f"/api/v1/customers/{cid}", None),
+        ("get", f"/api/v1/customers/{cid}/qr.png", None),
+        ("post", f"/api/v1/customers/{cid}/calls", {"app_id": "fieldnotes"}),
+        ("get", f"/api/v1/products/{pid}", None),
+        ("get", f"/api/v1/products/{pid}/qr.svg", None),
+        ("get", f"/api/v1/orders/{oid}", None),
+        ("patch", f"/api/v1/orders/{oid}", {"status": "done"}),
+        (
+            "post",
+            "/api/v1/orders",
+            {
+                "app_id": "fieldnotes",
+                "customer_id": cid,
+                "items": [{"sku": "T", "name": "T", "quantity": 1, "price": "1"}],
+            },
+        ),
+    ]
+    for method, url, body in attempts:
+        r = getattr(client, method)(url, json=body, headers=rival)
+        assert r.status_code == 404, (method, url, r.status_code)
+        assert r.json["code"] == "not_found"
+    assert client.get("/api/v1/customers", headers=rival).json == []
+    assert client.get("/api/v1/orders", headers=rival).json == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"name": ""}, {"app_id": "fieldnotes", "name": "x", "location": {"lat": 91, "lon": 0}}],
+)
+def test_bad_customer_input(api, client, body):
+    auth, _ = _member(api, client)
+    r = client.post("/api/v1/customers", json=body, headers=auth)
+    assert r.status_code == 422 and r.mimetype == "application/problem+json"
