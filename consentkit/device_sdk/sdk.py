@@ -29,7 +29,7 @@ from .collectors import (
     LocationCollector,
 )
 from .consent import ConsentManager, ConsentUI
-from .errors import ConfigurationError, OfflineError, ServerError
+from .errors import ConfigurationError, NotAllowed, OfflineError, ServerError
 from .gate import Decision, Gate, Reason
 from .permissions import PermissionManager
 from .platform import Platform
@@ -282,6 +282,25 @@ class ConsentKit:
             purpose=purpose,
             items=1,
             gps_in_media=gps_of(jpeg) is not None,
+        )
+        return answer
+
+    def send(
+        self, path: str, body: dict[str, Any], *, categories: list[str], purpose: str, feature: str
+    ) -> Any:
+        """Send personal data to the app's own API: the gate checks every category first,
+        and the upload is traced like any other. Raises ``NotAllowed`` when refused."""
+        for category in categories:
+            decision = self.gate.can_collect(category, purpose, feature)
+            if not decision:
+                raise NotAllowed(decision)
+        answer = self.client.request("POST", path, json=body)
+        self.tracer.emit(
+            "net.upload",
+            endpoint=f"/api/v1/{path}",
+            categories=sorted(categories),
+            purpose=purpose,
+            items=len(body.get("contacts", [])) or 1,
         )
         return answer
 

@@ -31,6 +31,7 @@ CITIES = [
     (30.5728, 104.0668),  # Chengdu
 ]
 ADDRESS_BOOK_SIZE = 200
+MOBILE_PREFIXES = ("135", "136", "137", "138", "139", "150", "151", "158", "186", "187", "188")
 ALBUM_SIZE = 6
 
 
@@ -94,12 +95,10 @@ class AddressBook(Sequence[Contact]):
         if index not in self._made:
             fake = _faker()
             fake.seed_instance(self.seed * 1000 + index)
+            prefix = fake.random_element(MOBILE_PREFIXES)
+            number = f"+86{prefix}{fake.random_number(digits=8, fix_len=True)}"
             self._made[index] = Contact(
-                f"c{index}",
-                fake.name(),
-                (f"+86{fake.phone_number()}",),
-                (fake.email(),),
-                {"company": fake.company()},
+                f"c{index}", fake.name(), (number,), (fake.email(),), {"company": fake.company()}
             )
         return self._made[index]
 
