@@ -37,7 +37,10 @@ def add_customer(ctx: AppContext) -> None:
         ctx.run.outcome = "degraded"
         return
     sdk, feature = ctx.sdk, ctx.feature
-    body = {"app_id": ctx.manifest.id, "name": f"Customer {ctx.rng.randrange(10**6)}"}
+    # A planted canary: LOG-PII checks that this value never shows up in a server log.
+    canary = f"CANARY-{ctx.rng.randrange(10**8):08d}"
+    ctx.sdk.tracer.emit("canary.planted", source="app", values=[canary])
+    body = {"app_id": ctx.manifest.id, "name": f"Customer {canary}"}
     categories = ["user.customer.record"]
     if sdk.consents.consented("customer_positioning"):
         sdk.request_permission("location.precise", feature)

@@ -30,7 +30,7 @@ class CollectedItem(Base):
     policy_version: Mapped[str] = mapped_column(String(64))
     collected_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    keep_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    keep_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # retention
     anonymized: Mapped[bool] = mapped_column(default=False)
 
 
