@@ -7,14 +7,9 @@ import pytest
 
 from consentkit.device_sdk import ConsentKit, DeviceStore, in_process
 from consentkit.device_sdk.testing import ScriptedPhone, ScriptedUI, VirtualClock
-from consentkit.examples import manifest_paths
-from consentkit.policy import load_manifest, parse_manifest
-from consentkit.server import db
 from consentkit.server.extensions import limiter
 from consentkit.server.models import Base
-from consentkit.server.services import policies
-from tests.conftest import FIELDNOTES
-from tests.server.conftest import make_app
+from tests.server.conftest import make_app, publish_all
 
 
 class SwitchableTransport(httpx.BaseTransport):
@@ -43,12 +38,7 @@ def server(tmp_path, clock):
     app.extensions["consentkit.clock"] = clock.now  # one world clock for phone and server
     Base.metadata.create_all(app.extensions["consentkit.engine"])
     limiter.reset()
-    with app.app_context():
-        s = db.session()
-        policies.publish(s, parse_manifest(FIELDNOTES.read_text("utf-8")))
-        for path in manifest_paths():
-            policies.publish(s, load_manifest(path))
-        s.commit()
+    publish_all(app)
     yield app
     app.extensions["consentkit.engine"].dispose()
 

@@ -7,9 +7,11 @@ is set — ``.ci/run`` sets it.
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -55,6 +57,30 @@ def db_backend(request) -> str:
     return request.param
 
 
+def publish_all(app) -> None:
+    """The contract example and the five seed apps, published."""
+    with app.app_context():
+        s = db.session()
+        policies.publish(s, parse_manifest(FIELDNOTES.read_text("utf-8")))
+        for path in manifest_paths():
+            policies.publish(s, load_manifest(path))
+        s.commit()
+
+
+def upload_photo(client, auth, jpeg: bytes, mime: str = "image/jpeg", **form):
+    """A multipart image upload for the product-photos use of the contract example."""
+    data = {
+        "app_id": "fieldnotes",
+        "category": "user.media.photo",
+        "purpose": "product_photos",
+        "feature": "publish_product",
+        "collected_at": datetime.now(UTC).isoformat(),
+        **form,
+        "file": (io.BytesIO(jpeg), "photo.jpg", mime),
+    }
+    return client.post("/api/v1/media", data=data, headers=auth, content_type="multipart/form-data")
+
+
 def make_app(url: str, instance: Path, **overrides):
     config = {
         "ENV": "test",
@@ -88,12 +114,7 @@ def app_factory(db_backend, tmp_path):
         if db_backend == "sqlite":
             Base.metadata.create_all(app.extensions["consentkit.engine"])
         limiter.reset()
-        with app.app_context():
-            s = db.session()
-            policies.publish(s, parse_manifest(FIELDNOTES.read_text("utf-8")))
-            for path in manifest_paths():
-                policies.publish(s, load_manifest(path))
-            s.commit()
+        publish_all(app)
         return app
 
     yield build

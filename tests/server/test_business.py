@@ -9,6 +9,8 @@ from PIL import Image
 
 from consentkit.device_sdk.media import jpeg_with_gps
 
+from .conftest import upload_photo
+
 ALL = {
     "account": True,
     "security": True,
@@ -154,23 +156,7 @@ def test_quick_call_records_only_that_a_call_started(api, client):
 
 
 def _photo(client, auth):
-    r = client.post(
-        "/api/v1/media",
-        headers=auth,
-        content_type="multipart/form-data",
-        data={
-            "app_id": "fieldnotes",
-            "category": "user.media.photo",
-            "purpose": "product_photos",
-            "feature": "publish_product",
-            "collected_at": datetime.now(UTC).isoformat(),
-            "file": (
-                io.BytesIO(jpeg_with_gps(31.2, 121.4, size=(320, 240))),
-                "p.jpg",
-                "image/jpeg",
-            ),
-        },
-    )
+    r = upload_photo(client, auth, jpeg_with_gps(31.2, 121.4, size=(320, 240)))
     assert r.status_code == 201, r.json
     return r.json["id"]
 

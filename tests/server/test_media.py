@@ -9,6 +9,8 @@ from PIL import Image
 
 from consentkit.device_sdk.media import gps_of, jpeg_with_gps
 
+from .conftest import upload_photo
+
 FORM = {
     "app_id": "fieldnotes",
     "category": "user.media.photo",
@@ -25,14 +27,7 @@ def _user(api):
     return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
-def _upload(client, auth, data: bytes, mime="image/jpeg", **form):
-    body = {
-        **FORM,
-        "collected_at": datetime.now(UTC).isoformat(),
-        **form,
-        "file": (io.BytesIO(data), "photo.jpg", mime),
-    }
-    return client.post("/api/v1/media", data=body, headers=auth, content_type="multipart/form-data")
+_upload = upload_photo
 
 
 def _stored_files(app) -> list[Path]:

@@ -16,6 +16,8 @@ from consentkit.server.models import AuditEntry, CollectedItem, RightsRequest
 from consentkit.server.services import audit_log, jobs, policies
 from tests.conftest import FIELDNOTES
 
+from .conftest import upload_photo
+
 ALL = {
     "account": True,
     "security": True,
@@ -82,19 +84,7 @@ def test_export_zip_holds_data_media_and_receipts_for_its_owner_only(api, client
         "add_customer",
         {"lat": 31.2, "lon": 121.5},
     )
-    client.post(
-        "/api/v1/media",
-        headers=auth,
-        content_type="multipart/form-data",
-        data={
-            "app_id": "fieldnotes",
-            "category": "user.media.photo",
-            "purpose": "product_photos",
-            "feature": "publish_product",
-            "collected_at": _now(),
-            "file": (io.BytesIO(jpeg_with_gps(None, None)), "p.jpg", "image/jpeg"),
-        },
-    )
+    upload_photo(client, auth, jpeg_with_gps(None, None))
     started = client.post("/api/v1/me/exports", json={"app_id": "fieldnotes"}, headers=auth)
     assert started.status_code == 202
     status = client.get(f"/api/v1/me/exports/{started.json['id']}", headers=auth).json
@@ -264,19 +254,7 @@ def test_purge_leaves_no_canary_anywhere(api, client, app):
         "place_order",
         {"order_no": "A-9", "amount": 99, "note": f"deliver to {CANARY}"},
     )
-    client.post(
-        "/api/v1/media",
-        headers=auth,
-        content_type="multipart/form-data",
-        data={
-            "app_id": "fieldnotes",
-            "category": "user.media.photo",
-            "purpose": "product_photos",
-            "feature": "publish_product",
-            "collected_at": _now(),
-            "file": (io.BytesIO(jpeg_with_gps(31.1, 121.1, make=CANARY)), "p.jpg", "image/jpeg"),
-        },
-    )
+    upload_photo(client, auth, jpeg_with_gps(31.1, 121.1, make=CANARY))
     client.post("/api/v1/orgs", json={"name": "Canary Trading"}, headers=auth)
     customer = client.post(
         "/api/v1/customers",
