@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -38,9 +40,17 @@ class _LogCapture(logging.Handler):
 class Host:
     base_url = "http://consentkit.local/api/v1"
     transport: httpx.BaseTransport | None = None
+    salt = ""  # mixed into phone numbers: empty where a run starts from an empty server
 
     def __init__(self, clock: VirtualClock) -> None:
         self.clock = clock
+
+    def start_time(self, start: datetime) -> datetime:
+        """When a device's story begins on this server's clock."""
+        return start
+
+    def advance(self, seconds: float) -> None:
+        self.clock.advance(seconds=seconds)
 
     def publish_version(self, manifest: Manifest, change: str) -> str:
         raise UnsupportedOnRemote("publishing a policy needs the embedded server")
@@ -61,13 +71,23 @@ class Host:
 
 
 class RemoteHost(Host):
-    """A running server (``--server URL``); it must run with CONSENTKIT_ENV=development."""
+    """A running server (``--server URL``); it must run with CONSENTKIT_ENV=development.
+
+    Its clock is real and cannot be moved, so devices live in real time: time travel,
+    waiting for deadlines and publishing policies need the embedded server.
+    """
 
     def __init__(self, clock: VirtualClock, base_url: str) -> None:
         super().__init__(clock)
-        self.base_url = base_url.rstrip("/") + (
-            "" if base_url.rstrip("/").endswith("/api/v1") else "/api/v1"
-        )
+        self.salt = uuid.uuid4().hex  # a persistent server keeps earlier runs' accounts
+        root = base_url.rstrip("/")
+        self.base_url = root if root.endswith("/api/v1") else root + "/api/v1"
+
+    def start_time(self, start: datetime) -> datetime:
+        return datetime.now(UTC)
+
+    def advance(self, seconds: float) -> None:
+        raise UnsupportedOnRemote("time travel needs the embedded server")
 
 
 class EmbeddedHost(Host):

@@ -125,7 +125,7 @@ class _Steps:
             self.use(feature)
 
     def advance(self, duration: str) -> None:
-        self.ctx.phone.clock.advance(seconds=_seconds(duration))
+        self.host.advance(_seconds(duration))
 
     def settings(self, arg: dict) -> None:
         self.ctx.phone.change_setting(arg["permission"], arg["status"])
@@ -185,7 +185,7 @@ class _Steps:
             self.host.run_jobs()
             status = sdk.cancellation_status()
             if status["status"] != "done":
-                self.ctx.phone.clock.advance(days=1)
+                self.host.advance(86400)
         user = (sdk.store.get("user") or {}).get("id")
         found = self.host.residue(user) if user else None
         if found is not None:
@@ -206,7 +206,7 @@ def run_device(spec: DeviceSpec, host: Host) -> DeviceResult:
     who = pick_persona(job.personas, rng)
     profile = pick_os(job.os_mix, rng)
     device_id = f"{job.app_name}-{spec.index:05d}"
-    host.clock.current = START
+    host.clock.current = host.start_time(START)
     sink = ListSink()
     tracer = Tracer(sink, device_id, app.manifest.id, host.clock.now)
     phone = VirtualPhone(
@@ -218,8 +218,9 @@ def run_device(spec: DeviceSpec, host: Host) -> DeviceResult:
         clock=host.clock,
         tracer=tracer,
     )
-    number = f"+86{rng.choice(['135', '136', '137', '138', '139'])}{rng.randrange(10**8):08d}"
-    guardian = f"+86150{rng.randrange(10**8):08d}"
+    salted = random.Random(f"{host.salt}:{rng.random()}") if host.salt else rng
+    number = f"+86{salted.choice(['135', '136', '137', '138', '139'])}{salted.randrange(10**8):08d}"
+    guardian = f"+86150{salted.randrange(10**8):08d}"
     ui = PersonaUI(who, rng, guardian)
     sdk = ConsentKit(
         app.manifest.id,

@@ -188,7 +188,9 @@ def build(
             "findings": len(findings),
             "by_severity": dict(severities),
             "errors": sum(len(r.errors) for r in results),
-            "passed": all(a["verdict"] in ("pass", "caught") for a in apps),
+            # A step that could not run is no pass: the scenario did not happen as written.
+            "passed": all(a["verdict"] in ("pass", "caught") for a in apps)
+            and not any(r.errors for r in results),
         },
         "apps": apps,
         "rules": rules,
