@@ -11,7 +11,7 @@ from sqlalchemy import select
 from .. import db
 from ..models import Customer, Order
 from ..services import business
-from .common import AUTH, current_user
+from .common import AUTH, current_user, money
 
 blp = Blueprint("orders", __name__, description="Orders of the organization")
 
@@ -22,7 +22,7 @@ class ItemIn(Schema):
     sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     quantity = fields.Integer(required=True, validate=validate.Range(1, 100_000))
-    price = fields.Decimal(required=True, places=2, validate=validate.Range(0, 10**9))
+    price = fields.Decimal(required=True, places=2, validate=money)
 
 
 class OrderIn(Schema):

@@ -10,7 +10,7 @@ from .. import db
 from ..models import CollectedItem, Product
 from ..problems import Problem
 from ..services import business
-from .common import AUTH, current_user
+from .common import AUTH, current_user, money
 from .customers import qr_response
 
 blp = Blueprint("products", __name__, description="Products of the organization")
@@ -18,7 +18,7 @@ blp = Blueprint("products", __name__, description="Products of the organization"
 
 class ProductIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    price = fields.Decimal(required=True, places=2, validate=validate.Range(0, 10**9))
+    price = fields.Decimal(required=True, places=2, validate=money)
     image_id = fields.Integer(load_default=None)
 
 
