@@ -6,14 +6,27 @@ from flask import Flask
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from werkzeug.routing import IntegerConverter
 
 from . import db
 from .problems import ProblemApi, problem_response
 from .services import tokens
 from .services.otp import OutboxSender, RefusingSender
 
+
+class RowId(IntegerConverter):
+    """A row id in a URL: a positive 32-bit integer (PostgreSQL INTEGER). Anything else is
+    no route — a 404 — never an overflow inside the database driver."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        super().__init__(url_map, min=1, max=2**31 - 1)
+
+
 jwt = JWTManager()
 api = ProblemApi()
+api.register_converter(
+    RowId, lambda converter: {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+)
 limiter = Limiter(key_func=get_remote_address)
 
 

@@ -116,6 +116,14 @@ class _Steps:
         if sdk.consents.needs_guardian:
             sdk.consents.run_guardian_flow()
 
+    def logout(self, _arg: None) -> None:
+        if self.ctx.sdk.client.tokens:
+            self.ctx.sdk.client.logout()
+
+    def login(self, _arg: None) -> None:
+        if self.ctx.sdk.store.get("user") and not self.ctx.sdk.client.tokens:
+            self.ctx.sdk.login(self.phone_number, password=PASSWORD)
+
     def use(self, feature: str) -> None:
         if self.ctx.sdk.consents.agreed:
             self.app.use(self.ctx, feature)

@@ -5,6 +5,8 @@
     steps:
       - launch                 # cold start: the policy screen, answered by the persona
       - register
+      - logout
+      - login                  # with the password chosen at registration
       - use: add_customer      # the user starts a feature
       - use_all                # every feature of the policy, in manifest order
       - advance: P2D           # virtual time passes (ISO-8601)
@@ -93,6 +95,8 @@ STEPS = {
     "launch": _no_arg,
     "restart": _no_arg,
     "register": _no_arg,
+    "logout": _no_arg,
+    "login": _no_arg,
     "use": _feature,
     "use_all": _no_arg,
     "advance": _duration,

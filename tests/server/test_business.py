@@ -271,3 +271,19 @@ def test_bad_customer_input(api, client, body):
     auth, _ = _member(api, client)
     r = client.post("/api/v1/customers", json=body, headers=auth)
     assert r.status_code == 422 and r.mimetype == "application/problem+json"
+
+
+def test_product_photo_is_shown_to_the_organization_only(api, client):
+    auth, _ = _member(api, client)
+    image = _photo(client, auth)
+    client.post(
+        "/api/v1/products", json={"name": "Tea", "price": "1", "image_id": image}, headers=auth
+    )
+    colleague = api.register()
+    client.post("/api/v1/orgs/members", json={"phone": colleague["user"]["phone"]}, headers=auth)
+    mate = {"Authorization": f"Bearer {colleague['access_token']}"}
+    assert client.get(f"/api/v1/media/{image}", headers=mate).status_code == 200
+    thumb = client.get(f"/api/v1/media/{image}?thumbnail=true", headers=mate)
+    assert thumb.status_code == 200 and max(Image.open(io.BytesIO(thumb.data)).size) <= 256
+    stranger, _ = _member(api, client, org="Rival")
+    assert client.get(f"/api/v1/media/{image}", headers=stranger).status_code == 404

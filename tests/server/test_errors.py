@@ -69,3 +69,12 @@ def test_openapi_and_docs_are_served(client):
     assert "CollectRequest" in spec["components"]["schemas"]
     docs = client.get("/api/docs")
     assert docs.status_code == 200 and b"swagger" in docs.data.lower()
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/media/9223372036854775808", "/api/v1/media/2147483648", "/api/v1/media/0"]
+)
+def test_absurd_row_ids_are_not_found(api, client, path):
+    tokens = api.register()
+    r = client.get(path, headers={"Authorization": f"Bearer {tokens['access_token']}"})
+    _is_problem(r, 404, "not_found")

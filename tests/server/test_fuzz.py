@@ -12,14 +12,24 @@ from consentkit.server.models import Base
 from .conftest import Api, make_app, publish_all
 
 _folder = Path(tempfile.mkdtemp(prefix="consentkit-fuzz-"))
-APP = make_app(f"sqlite:///{_folder / 'fuzz.sqlite'}", _folder / "instance", RATELIMIT_ENABLED=False)
+APP = make_app(
+    f"sqlite:///{_folder / 'fuzz.sqlite'}", _folder / "instance", RATELIMIT_ENABLED=False
+)
 Base.metadata.create_all(APP.extensions["consentkit.engine"])
 publish_all(APP)
 _api = Api(APP.test_client())
 _tokens = _api.register()
-_api.consent(_tokens["access_token"], purposes={
-    "account": True, "security": True, "customer_positioning": True, "product_photos": True,
-    "customer_import": True, "ads_measurement": True})
+_api.consent(
+    _tokens["access_token"],
+    purposes={
+        "account": True,
+        "security": True,
+        "customer_positioning": True,
+        "product_photos": True,
+        "customer_import": True,
+        "ads_measurement": True,
+    },
+)
 AUTH = {"Authorization": f"Bearer {_tokens['access_token']}"}
 APP.test_client().post("/api/v1/orgs", json={"name": "Fuzz"}, headers=AUTH)
 
@@ -30,7 +40,10 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", APP)
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_request_gets_a_server_error(case):
     if case.path in ("/api/v1/auth/logout", "/api/v1/me/cancellation"):
-        case.headers = {**(case.headers or {}), "Authorization": "Bearer not-ours"}  # keep the session
+        case.headers = {
+            **(case.headers or {}),
+            "Authorization": "Bearer not-ours",
+        }  # keep the session
     else:
         case.headers = {**(case.headers or {}), **AUTH}
     response = case.call()
@@ -39,5 +52,9 @@ def test_no_request_gets_a_server_error(case):
         headers = {k.lower(): v for k, v in response.headers.items()}
         kind = headers.get("content-type", "")
         kind = kind[0] if isinstance(kind, list) else kind
-        assert kind.startswith("application/problem+json"), (case.method, case.path,
-                                                             response.status_code, kind)
+        assert kind.startswith("application/problem+json"), (
+            case.method,
+            case.path,
+            response.status_code,
+            kind,
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ..extensions import api
+from ..extensions import RowId, api
 from . import (
     admin,
     auth,
@@ -27,6 +27,7 @@ PREFIX = "/api/v1"
 
 
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["row_id"] = RowId
     for module in (
         policy,
         auth,

@@ -157,7 +157,7 @@ def delete_category(query: dict):
     return counts
 
 
-@blp.route("/me/data/<int:item_id>", methods=["PATCH"])
+@blp.route("/me/data/<row_id:item_id>", methods=["PATCH"])
 @blp.arguments(CorrectionRequest)
 @blp.response(200, CorrectedAnswer)
 @blp.doc(security=AUTH)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ...policy import taxonomy
 from .. import db
 from ..db import utcnow
-from ..models import CollectedItem
+from ..models import CollectedItem, Membership, Product
 from ..problems import Problem
 from ..services import collection, images, ledger, policies
 from ..services.storage import storage
@@ -138,17 +138,38 @@ def upload(form: dict):
     }
 
 
-@blp.route("/media/<int:item_id>")
-@blp.doc(security=AUTH, responses={200: {"description": "the image bytes"}})
-def download(item_id: int):
-    """The stored image — only to the user it belongs to (404 to anyone else)."""
-    user = current_user()
-    item = db.session().scalar(
-        select(CollectedItem).where(CollectedItem.id == item_id, CollectedItem.user_id == user.id)
-    )
+class DownloadQuery(Schema):
+    thumbnail = fields.Boolean(load_default=False)
+
+
+def _visible(s, user, item_id: int) -> CollectedItem | None:
+    """Your own images, and the photos of your organization's products."""
+    item = s.get(CollectedItem, item_id)
     if item is None or not item.payload or "file" not in item.payload:
+        return None
+    if item.user_id == user.id:
+        return item
+    member = s.get(Membership, user.id)
+    shared = member is not None and s.scalar(
+        select(Product.id)
+        .where(Product.image_item_id == item.id, Product.org_id == member.org_id)
+        .limit(1)
+    )
+    return item if shared else None
+
+
+@blp.route("/media/<row_id:item_id>")
+@blp.arguments(DownloadQuery, location="query")
+@blp.doc(security=AUTH, responses={200: {"description": "the image bytes"}})
+def download(query: dict, item_id: int):
+    """An image — to its owner, or to the organization whose product shows it; 404 to
+    anyone else. ``?thumbnail=true`` for the 256-pixel version."""
+    user = current_user()
+    item = _visible(db.session(), user, item_id)
+    if item is None:
         raise Problem(404, "not_found", "No such media.")
-    data = storage().get(item.payload["file"])
+    key = "thumbnail" if query["thumbnail"] else "file"
+    data = storage().get(item.payload[key])
     if data is None:
         raise Problem(404, "not_found", "No such media.")
-    return Response(data, mimetype=item.payload["mime"])
+    return Response(data, mimetype="image/jpeg" if query["thumbnail"] else item.payload["mime"])
