@@ -31,7 +31,7 @@ SEED_DEVICES = 6
 def demo(devices: int, seed: int, out: str | None) -> None:
     """Run the seed apps' reference scenario on a small fleet of mixed phones and users,
     and the misbehaving demo apps once each; audit everything; write the report."""
-    from ..simulator.run import Job, _apps_in
+    from ..simulator.run import Job, apps_in
     from ..simulator.session import simulate
 
     root = examples_dir()
@@ -39,7 +39,7 @@ def demo(devices: int, seed: int, out: str | None) -> None:
     misbehaving = str(root / "apps" / "misbehaving.py")
     jobs = [
         Job(seeds, name, str(root / "scenarios" / "reference.yaml"), devices, "mix", "mix")
-        for name in _apps_in(seeds)
+        for name in apps_in(seeds)
     ]
     jobs += [
         Job(
@@ -50,7 +50,7 @@ def demo(devices: int, seed: int, out: str | None) -> None:
             app.persona or "accept-all",
             "android-14",
         )
-        for name, app in _apps_in(misbehaving).items()
+        for name, app in apps_in(misbehaving).items()
     ]
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     folder = Path(out) if out else Path("reports") / f"demo-{stamp}"

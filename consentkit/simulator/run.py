@@ -68,7 +68,7 @@ class DeviceResult:
 
 
 @cache
-def _apps_in(app_file: str) -> dict[str, App]:
+def apps_in(app_file: str) -> dict[str, App]:
     spec = importlib.util.spec_from_file_location(f"consentkit_app_{abs(hash(app_file))}", app_file)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -76,7 +76,7 @@ def _apps_in(app_file: str) -> dict[str, App]:
 
 
 def load_app(app_file: str, name: str) -> App:
-    apps = _apps_in(app_file)
+    apps = apps_in(app_file)
     if name not in apps:
         raise KeyError(f"{app_file} defines no app {name!r}; it has {sorted(apps)}")
     return apps[name]
@@ -335,7 +335,7 @@ def jobs_from(
     names: list[str] | None = None,
 ) -> list[Job]:
     """Jobs for the apps of one file (an app that names its persona keeps it)."""
-    apps = _apps_in(str(app_file))
+    apps = apps_in(str(app_file))
     chosen = names or list(apps)
     missing = [n for n in chosen if n not in apps]
     if missing:

@@ -116,3 +116,20 @@ def test_missing_file_and_non_media_category(api, client):
     assert r.status_code == 422 and "file" in r.json["errors"]
     r = _upload(client, auth, jpeg_with_gps(None, None), category="user.location.precise")
     assert r.status_code == 422 and "category" in r.json["errors"]
+
+
+def test_withdrawing_the_photo_purpose_removes_the_files(api, client, app):
+    tokens = api.register()
+    api.consent(
+        tokens["access_token"], purposes={"account": True, "security": True, "product_photos": True}
+    )
+    auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert _upload(client, auth, jpeg_with_gps(None, None)).status_code == 201
+    assert len(_stored_files(app)) == 2
+    r = client.post(
+        "/api/v1/consents/withdraw",
+        headers=auth,
+        json={"app_id": "fieldnotes", "purposes": ["product_photos"]},
+    )
+    assert r.json["effects"]["deleted"] == 1  # on_withdraw: delete
+    assert _stored_files(app) == []

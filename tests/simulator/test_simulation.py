@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from consentkit.cli import main
 from consentkit.examples import examples_dir
-from consentkit.simulator.run import Job, _apps_in, run_fleet
+from consentkit.simulator.run import Job, apps_in, run_fleet
 
 ROOT = examples_dir()
 SEEDS = str(ROOT / "apps" / "seed_apps.py")
@@ -33,7 +33,7 @@ def test_demo_passes_and_writes_the_report(demo_report):
 def test_seed_apps_pass_every_rule(demo_report):
     report = json.loads((demo_report[1] / "report.json").read_text())
     seeds = {a["name"]: a for a in report["apps"] if a["expects"] is None}
-    assert set(seeds) == set(_apps_in(SEEDS))
+    assert set(seeds) == set(apps_in(SEEDS))
     for app in seeds.values():
         assert app["findings"] == {}, app
 
@@ -41,7 +41,7 @@ def test_seed_apps_pass_every_rule(demo_report):
 def test_each_misbehaving_app_is_caught_by_its_rule_and_no_other(demo_report):
     report = json.loads((demo_report[1] / "report.json").read_text())
     caught = {a["name"]: a for a in report["apps"] if a["expects"]}
-    assert set(caught) == set(_apps_in(MISBEHAVING))
+    assert set(caught) == set(apps_in(MISBEHAVING))
     for app in caught.values():
         assert set(app["findings"]) == {app["expects"]}, app
 

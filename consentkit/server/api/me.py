@@ -146,10 +146,10 @@ def delete_category(query: dict):
     held = any(query["category"] in h.categories for h in manifest.rights.holds)
     for item in list(items):
         if held:
-            purge._anonymize(item, manifest)
+            purge.anonymize_item(item, manifest)
             counts["anonymized"] += 1
         else:
-            purge._drop_media(item.payload)
+            purge.drop_media(item.payload)
             s.delete(item)
             counts["deleted"] += 1
     rights.complete(s, row, counts)

@@ -17,7 +17,7 @@ from ...policy import Manifest, taxonomy
 from ..db import utcnow
 from ..models import CollectedItem, ConsentEvent, InstallLink, User
 from ..problems import Problem
-from . import audit_log, policies, receipts
+from . import audit_log, policies, purge, receipts
 
 
 @dataclass
@@ -342,12 +342,11 @@ def apply_withdrawal(
             )
             for row in rows:
                 if declared.on_withdraw == "delete":
+                    purge.drop_media(row.payload)
                     db.delete(row)
                     counts["deleted"] += 1
                 elif declared.on_withdraw == "anonymize":
-                    row.user_id = None
-                    row.payload = None
-                    row.anonymized = True
+                    purge.anonymize_item(row, manifest)
                     counts["anonymized"] += 1
                 else:
                     counts["retained"] += 1

@@ -56,16 +56,16 @@ def _hold(manifest: Manifest | None, category: str):
     return next((h for h in manifest.rights.holds if category in h.categories), None)
 
 
-def _drop_media(payload: dict[str, Any] | None) -> None:
+def drop_media(payload: dict[str, Any] | None) -> None:
     if isinstance(payload, dict):
         for key in ("file", "thumbnail"):
             if payload.get(key):
                 storage().delete(payload[key])
 
 
-def _anonymize(item: CollectedItem, manifest: Manifest | None) -> None:
+def anonymize_item(item: CollectedItem, manifest: Manifest | None) -> None:
     hold = _hold(manifest, item.category)
-    _drop_media(item.payload)
+    drop_media(item.payload)
     item.user_id = None
     item.payload = anonymize_payload(item.payload)
     item.anonymized = True
@@ -91,7 +91,7 @@ def purge_user(db: Session, user: User, manifests: dict[str, Manifest]) -> dict[
         ).where(CollectedItem.user_id == user.id)
     )
     for row in rows:
-        _drop_media(row.payload)
+        drop_media(row.payload)
         hold = _hold(manifests.get(row.app_id), row.category)
         if hold is None:
             continue
@@ -214,11 +214,11 @@ def retention(
         if dry_run:
             continue
         if action == "anonymize":
-            _anonymize(item, manifest)
+            anonymize_item(item, manifest)
             item.keep_until = None  # anonymous now: nothing left to expire
             report["anonymized"] += 1
         else:
-            _drop_media(item.payload)
+            drop_media(item.payload)
             db.delete(item)
             report["deleted"] += 1
     if not dry_run and (report["deleted"] or report["anonymized"]):
