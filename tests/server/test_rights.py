@@ -55,9 +55,8 @@ def _collect(api, tokens, category, purpose, feature, payload):
     return r.json["results"][0]["id"]
 
 
-def test_access_lists_data_by_category_with_purpose_consent_and_retention(api, client):
-    tokens, auth = _signed_up(api)
-    _collect(
+def _collect_location(api, tokens):
+    return _collect(
         api,
         tokens,
         "user.location.coarse",
@@ -65,6 +64,11 @@ def test_access_lists_data_by_category_with_purpose_consent_and_retention(api, c
         "add_customer",
         {"lat": 31.2, "lon": 121.5},
     )
+
+
+def test_access_lists_data_by_category_with_purpose_consent_and_retention(api, client):
+    tokens, auth = _signed_up(api)
+    _collect_location(api, tokens)
     r = client.get("/api/v1/me/data?app_id=fieldnotes", headers=auth)
     assert r.status_code == 200
     item = r.json["categories"]["user.location.coarse"][0]
@@ -76,14 +80,7 @@ def test_access_lists_data_by_category_with_purpose_consent_and_retention(api, c
 
 def test_export_zip_holds_data_media_and_receipts_for_its_owner_only(api, client):
     tokens, auth = _signed_up(api)
-    _collect(
-        api,
-        tokens,
-        "user.location.coarse",
-        "customer_positioning",
-        "add_customer",
-        {"lat": 31.2, "lon": 121.5},
-    )
+    _collect_location(api, tokens)
     upload_photo(client, auth, jpeg_with_gps(None, None))
     started = client.post("/api/v1/me/exports", json={"app_id": "fieldnotes"}, headers=auth)
     assert started.status_code == 202
@@ -132,14 +129,7 @@ def test_correction_validates_and_is_audited(api, client, app):
 
 def test_deletion_by_category_and_legal_hold(api, client):
     tokens, auth = _signed_up(api)
-    _collect(
-        api,
-        tokens,
-        "user.location.coarse",
-        "customer_positioning",
-        "add_customer",
-        {"lat": 31.2, "lon": 121.5},
-    )
+    _collect_location(api, tokens)
     _collect(
         api,
         tokens,
