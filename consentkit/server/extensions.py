@@ -54,6 +54,11 @@ def _revoked(_header: dict, payload: dict) -> bool:
     return tokens.is_revoked(db.session(), payload)
 
 
+@jwt.user_lookup_loader
+def _user(_header: dict, payload: dict):
+    return tokens.active_user(db.session(), payload)
+
+
 @jwt.expired_token_loader
 def _expired(_header: dict, _payload: dict):
     return problem_response(401, "token_expired", "The access token has expired; refresh it.")
@@ -76,7 +81,7 @@ def _revoked_answer(_header: dict, _payload: dict):
 
 @jwt.user_lookup_error_loader
 def _no_user(_header: dict, _payload: dict):
-    return problem_response(401, "token_revoked", "This account no longer exists.")
+    return problem_response(401, "token_revoked", "This account is no longer active.")
 
 
 @jwt.token_verification_failed_loader

@@ -15,15 +15,22 @@ MANIFESTS = Path(__file__).resolve().parent.parent / "manifests"
 
 
 def _org(ctx: AppContext) -> bool:
-    """The user's organization, created on first use (False before login)."""
+    """The user's organization, created on first use (False before login). The app
+    remembers it per account, as a real app keeps the profile it fetched at sign-in."""
     if not ctx.sdk.client.tokens:
         return False
+    user = (ctx.sdk.store.get("user") or {}).get("id")
+    known = ctx.sdk.store.get("org")
+    if known and known["user"] == user:
+        return True
     try:
-        ctx.sdk.client.request("GET", "orgs/me")
+        org = ctx.sdk.client.request("GET", "orgs/me")
     except ServerError as exc:
         if exc.code != "no_organization":
             raise
-        ctx.sdk.client.request("POST", "orgs", json={"name": f"Shop {ctx.rng.randrange(10**6)}"})
+        name = f"Shop {ctx.rng.randrange(10**6)}"
+        org = ctx.sdk.client.request("POST", "orgs", json={"name": name})
+    ctx.sdk.store.put("org", {"user": user, "id": org["id"]})
     return True
 
 

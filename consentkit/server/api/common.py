@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
+from flask_jwt_extended import get_current_user, verify_jwt_in_request
 from marshmallow import ValidationError, fields
 
-from .. import db
 from ..models import User
-from ..problems import Problem
 
 AUTH = [{"bearerAuth": []}]
 
 
 def current_user(optional: bool = False) -> User | None:
     """The logged-in user; with ``optional`` an anonymous caller gets None."""
-    verify_jwt_in_request(optional=optional)
-    identity = get_jwt_identity()
-    if identity is None:
-        return None
-    user = db.session().get(User, identity)
-    if user is None or user.status != "active":
-        raise Problem(401, "token_revoked", "This account is no longer active.")
-    return user
+    verify_jwt_in_request(optional=optional)  # checks the session and loads its user
+    return get_current_user()
 
 
 class StrictBool(fields.Boolean):

@@ -121,16 +121,17 @@ def give(body: dict):
             )
         for pid in manifest.optional_purposes():
             purposes.setdefault(pid, False)
-    receipt = ledger.record(
+    recorded = ledger.record(
         s,
         manifest,
         subject,
         purposes=purposes,
         categories=body["categories"],
         method=body["method"],
+        current=state,
     )
     s.commit()
-    return {"receipt": receipt.document, "state": ledger.state(s, manifest, subject).summary()}
+    return {"receipt": recorded.receipt.document, "state": recorded.state.summary()}
 
 
 @blp.route("/consents", methods=["GET"])
@@ -155,7 +156,7 @@ def withdraw(body: dict):
     _unknown(manifest, body["purposes"])
     subject = _subject(body["install_id"])
     purposes = dict.fromkeys(body["purposes"], False)
-    receipt = ledger.record(
+    recorded = ledger.record(
         s,
         manifest,
         subject,
@@ -167,9 +168,9 @@ def withdraw(body: dict):
     effects = ledger.apply_withdrawal(s, manifest, subject.user, body["purposes"])
     s.commit()
     return {
-        "receipt": receipt.document,
+        "receipt": recorded.receipt.document,
         "effects": effects,
-        "state": ledger.state(s, manifest, subject).summary(),
+        "state": recorded.state.summary(),
     }
 
 

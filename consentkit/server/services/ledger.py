@@ -6,7 +6,7 @@ Events are only ever appended. A subject is an install before login and a user a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -42,11 +42,13 @@ def _installs(db: Session, user: User) -> list[str]:
     return list(db.scalars(select(InstallLink.install_id).where(InstallLink.user_id == user.id)))
 
 
-def chain_keys(db: Session, subject: Subject) -> list[str]:
-    """The receipt subjects of one person: the user and every install linked to them."""
+def chain_keys(db: Session, subject: Subject, installs: tuple[str, ...] | None = None) -> list[str]:
+    """The receipt subjects of one person: the user and every install linked to them
+    (``installs`` when the caller has read them already)."""
     keys = [subject.key]
     if subject.user is not None:
-        keys += [f"install:{i}" for i in _installs(db, subject.user)]
+        linked = _installs(db, subject.user) if installs is None else installs
+        keys += [f"install:{i}" for i in linked]
     if subject.install_id:
         keys.append(f"install:{subject.install_id}")
     return list(dict.fromkeys(keys))
@@ -84,8 +86,9 @@ class ConsentState:
 
     manifest: Manifest
     events: list[ConsentEvent]
-    lapsed_versions: set[str] = field(default_factory=set)
+    lapsed_versions: frozenset[str] = frozenset()
     minor: bool = False
+    installs: tuple[str, ...] = ()  # the installs linked to the user, when there is one
 
     def latest(
         self, *, purpose: str | None = None, category: str | None = None, at: datetime | None = None
@@ -181,6 +184,7 @@ class ConsentState:
 def state(db: Session, manifest: Manifest, subject: Subject) -> ConsentState:
     """Load the subject's history once; batch checks then run in memory."""
     q = select(ConsentEvent).where(ConsentEvent.app_id == manifest.id)
+    installs: list[str] = []
     if subject.user is not None:
         installs = _installs(db, subject.user)
         clauses = [ConsentEvent.user_id == subject.user.id]
@@ -201,7 +205,15 @@ def state(db: Session, manifest: Manifest, subject: Subject) -> ConsentState:
         q = q.where(ConsentEvent.install_id == subject.install_id)
     events = list(db.scalars(q.order_by(ConsentEvent.recorded_at, ConsentEvent.id)))
     lapsed = policies.lapsed_versions(db, manifest.id)
-    return ConsentState(manifest, events, lapsed, is_minor(subject.user, manifest))
+    return ConsentState(manifest, events, lapsed, is_minor(subject.user, manifest), tuple(installs))
+
+
+@dataclass
+class Recorded:
+    """A recorded change: its receipt, and the subject's state with it."""
+
+    receipt: receipts.ConsentReceipt
+    state: ConsentState
 
 
 def record(
@@ -213,10 +225,14 @@ def record(
     categories: dict[str, bool],
     method: str,
     action_if_false: str = "refuse",
-) -> receipts.ConsentReceipt:
-    """Append one decision per purpose and category, and a receipt for them all."""
+    current: ConsentState | None = None,
+) -> Recorded:
+    """Append one decision per purpose and category, and a receipt for them all.
+
+    ``current`` is the subject's state when the caller has just read it; the answer holds
+    the state after the change, so nobody reads the history twice."""
     now = utcnow()
-    current = state(db, manifest, subject)
+    current = current if current is not None else state(db, manifest, subject)
     if current.minor and current.guardian() is None:
         raise Problem(
             403,
@@ -235,7 +251,7 @@ def record(
         action = "grant" if value else action_if_false
         category_decisions[key] = action
         events.append((None, key, action))
-    chain = chain_keys(db, subject)
+    chain = chain_keys(db, subject, current.installs)
     granted_now = [p for p in manifest.purposes if _granted_after(current, p, decisions)]
     receipt = receipts.make(
         db,
@@ -260,22 +276,27 @@ def record(
         decisions=decisions,
         categories=category_decisions,
     )
-    for pid, key, action in events:
-        db.add(
-            ConsentEvent(
-                app_id=manifest.id,
-                user_id=subject.user.id if subject.user else None,
-                install_id=subject.install_id,
-                policy_version=manifest.version,
-                purpose=pid,
-                category=key,
-                action=action,
-                method=method,
-                receipt_id=receipt_id,
-                recorded_at=now,
-            )
+    added = [
+        ConsentEvent(
+            app_id=manifest.id,
+            user_id=subject.user.id if subject.user else None,
+            install_id=subject.install_id,
+            policy_version=manifest.version,
+            purpose=pid,
+            category=key,
+            action=action,
+            method=method,
+            receipt_id=receipt_id,
+            recorded_at=now,
         )
-    return receipt
+        for pid, key, action in events
+    ]
+    db.add_all(added)
+    db.flush()  # ids, which order events recorded in the same instant
+    after = ConsentState(
+        manifest, current.events + added, current.lapsed_versions, current.minor, current.installs
+    )
+    return Recorded(receipt, after)
 
 
 def _granted_after(current: ConsentState, pid: str, decisions: dict[str, str]) -> bool:

@@ -6,6 +6,7 @@ A published version never changes, so parsed manifests are cached per process.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
@@ -16,11 +17,13 @@ from ..models import PolicyVersionRow
 from ..problems import Problem
 
 
+def _manifests() -> dict[tuple[str, str], Manifest]:
+    return current_app.extensions.setdefault("consentkit.manifests", {})
+
+
 def _manifest(row: PolicyVersionRow) -> Manifest:
     """Parsed once per app: a published version never changes."""
-    cache: dict[tuple[str, str], Manifest] = current_app.extensions.setdefault(
-        "consentkit.manifests", {}
-    )
+    cache = _manifests()
     key = (row.app_id, row.version)
     if key not in cache:
         cache[key] = manifest_from_dict(row.document, source=f"{row.app_id}@{row.version}")
@@ -59,33 +62,59 @@ def publish(db: Session, manifest: Manifest) -> tuple[PolicyVersionRow, bool]:
 CURRENT_TTL_S = 1.0
 
 
-def _current_cache() -> dict[str, tuple[float, int]]:
+@dataclass(frozen=True)
+class InForce:
+    """What an app's version list says now: the version in force and the lapsed ones."""
+
+    checked: float  # time.monotonic() when read
+    row_id: int
+    version: str
+    lapsed: frozenset[str]
+
+
+def _current_cache() -> dict[str, InForce]:
     return current_app.extensions.setdefault("consentkit.current_policy", {})
 
 
-def current_row(db: Session, app_id: str) -> PolicyVersionRow:
-    """The version in force. Its id is remembered for a second, per process: a version
-    published by another worker is in force everywhere within that second."""
-    cached = _current_cache().get(app_id)
-    if cached and time.monotonic() - cached[0] < CURRENT_TTL_S:
-        row = db.get(PolicyVersionRow, cached[1])
-        if row is not None:
-            return row
-    row = db.scalar(
-        select(PolicyVersionRow)
+def in_force(db: Session, app_id: str) -> InForce:
+    """Read from the version list at most once a second per process: a version published
+    by another worker is in force everywhere within that second. Only ids, versions and
+    change kinds are read; documents are parsed once, when a version is first needed."""
+    found = _current_cache().get(app_id)
+    if found and time.monotonic() - found.checked < CURRENT_TTL_S:
+        return found
+    rows = db.execute(
+        select(PolicyVersionRow.id, PolicyVersionRow.version, PolicyVersionRow.change)
         .where(PolicyVersionRow.app_id == app_id)
-        .order_by(PolicyVersionRow.id.desc())
-        .limit(1)
-    )
-    if row is None:
+        .order_by(PolicyVersionRow.id)
+    ).all()
+    if not rows:
         raise Problem(404, "unknown_app", f"no policy is published for app {app_id!r}")
-    _current_cache()[app_id] = (time.monotonic(), row.id)
+    last_major = max((i for i, row in enumerate(rows) if row.change == "major"), default=-1)
+    found = InForce(
+        time.monotonic(),
+        rows[-1].id,
+        rows[-1].version,
+        frozenset(row.version for row in rows[:last_major]),
+    )
+    _current_cache()[app_id] = found
+    return found
+
+
+def current_row(db: Session, app_id: str) -> PolicyVersionRow:
+    """The version in force, as stored."""
+    row = db.get(PolicyVersionRow, in_force(db, app_id).row_id)
+    if row is None:  # removed since it was read (only a simulation removes versions)
+        _current_cache().pop(app_id, None)
+        row = db.get(PolicyVersionRow, in_force(db, app_id).row_id)
     return row
 
 
 def current(db: Session, app_id: str) -> Manifest:
     """The manifest in force: the last one published."""
-    return _manifest(current_row(db, app_id))
+    now = in_force(db, app_id)
+    cached = _manifests().get((app_id, now.version))
+    return cached if cached is not None else _manifest(current_row(db, app_id))
 
 
 def version_row(db: Session, app_id: str, version: str) -> PolicyVersionRow:
@@ -114,8 +143,6 @@ def versions(db: Session, app_id: str) -> list[PolicyVersionRow]:
     )
 
 
-def lapsed_versions(db: Session, app_id: str) -> set[str]:
+def lapsed_versions(db: Session, app_id: str) -> frozenset[str]:
     """Versions whose consents lapsed: a major change was published after them."""
-    rows = versions(db, app_id)
-    last_major = max((i for i, row in enumerate(rows) if row.change == "major"), default=-1)
-    return {row.version for row in rows[:last_major]}
+    return in_force(db, app_id).lapsed

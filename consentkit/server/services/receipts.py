@@ -26,13 +26,14 @@ def canonical_hash(document: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _previous(db: Session, app_id: str, subjects: list[str]) -> ConsentReceipt | None:
-    return db.scalar(
-        select(ConsentReceipt)
+def _previous(db: Session, app_id: str, subjects: list[str]):
+    """The id and hash of the subject's last receipt (the chain needs nothing more)."""
+    return db.execute(
+        select(ConsentReceipt.id, ConsentReceipt.hash)
         .where(ConsentReceipt.app_id == app_id, ConsentReceipt.subject.in_(subjects))
         .order_by(ConsentReceipt.created_at.desc(), ConsentReceipt.id.desc())
         .limit(1)
-    )
+    ).first()
 
 
 def make(

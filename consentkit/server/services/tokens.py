@@ -72,9 +72,14 @@ def revoke_all(db: Session, user: User, reason: str) -> None:
 
 
 def is_revoked(db: Session, claims: dict[str, Any]) -> bool:
-    """The blocklist check flask-jwt-extended runs on every protected request."""
+    """The blocklist check flask-jwt-extended runs on every protected request: has this
+    session (its token family) ended?"""
     family = db.get(TokenFamily, claims.get("fam"))
-    if family is None or family.revoked_at is not None:
-        return True
+    return family is None or family.revoked_at is not None
+
+
+def active_user(db: Session, claims: dict[str, Any]) -> User | None:
+    """The token's user, loaded once per request by flask-jwt-extended; None once the
+    account is no longer active (cancelled, purged), which refuses the token."""
     user = db.get(User, claims["sub"])
-    return user is None or user.status != "active"
+    return user if user is not None and user.status == "active" else None
