@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -51,12 +51,14 @@ def init_app(app: Flask) -> None:
 
 @jwt.token_in_blocklist_loader
 def _revoked(_header: dict, payload: dict) -> bool:
-    return tokens.is_revoked(db.session(), payload)
+    """Runs first: the session's user, kept for the user lookup that follows."""
+    g.consentkit_session_user = tokens.session_user(db.session(), payload)
+    return g.consentkit_session_user is None
 
 
 @jwt.user_lookup_loader
-def _user(_header: dict, payload: dict):
-    return tokens.active_user(db.session(), payload)
+def _user(_header: dict, _payload: dict):
+    return g.pop("consentkit_session_user", None)
 
 
 @jwt.expired_token_loader

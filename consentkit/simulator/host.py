@@ -148,6 +148,8 @@ class EmbeddedHost(Host):
         """Remove the versions a device's scenario published: the next device starts clean."""
         from ..server.models import PolicyVersionRow
 
+        if not self._published:
+            return  # this device published nothing
         base = self.base_versions.get(app_id)
         self._published = 0  # version names count per device, so devices replay alike
         with self.app.app_context():

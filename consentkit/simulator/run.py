@@ -7,6 +7,7 @@ so a device replays exactly from the run's seed, whatever process ran it.
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import os
 import random
@@ -288,7 +289,12 @@ def _run_chunk(
 ) -> list[DeviceResult]:
     run_id, specs, manifests, server_url = args
     host = _worker_host(run_id, manifests, server_url)
-    return [run_device(spec, host) for spec in specs]
+    results = [run_device(spec, host) for spec in specs]
+    # What outlived a chunk lives for the whole run (the server, its caches, the
+    # gazetteer): freeze it, so the cycle collector stops rescanning it every few devices.
+    gc.collect()
+    gc.freeze()
+    return results
 
 
 def plan(jobs: list[Job], seed: int) -> list[DeviceSpec]:

@@ -25,7 +25,7 @@ EXPORT_TTL = timedelta(hours=24)
 
 
 def current_manifests(db: Session) -> dict[str, Manifest]:
-    apps = set(db.scalars(select(PolicyVersionRow.app_id)))
+    apps = set(db.scalars(select(PolicyVersionRow.app_id).distinct()))
     return {app: policies.current(db, app) for app in apps}
 
 

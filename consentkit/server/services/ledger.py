@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from ...policy import Manifest, taxonomy
@@ -276,23 +276,24 @@ def record(
         decisions=decisions,
         categories=category_decisions,
     )
-    added = [
-        ConsentEvent(
-            app_id=manifest.id,
-            user_id=subject.user.id if subject.user else None,
-            install_id=subject.install_id,
-            policy_version=manifest.version,
-            purpose=pid,
-            category=key,
-            action=action,
-            method=method,
-            receipt_id=receipt_id,
-            recorded_at=now,
-        )
+    rows = [
+        {
+            "app_id": manifest.id,
+            "user_id": subject.user.id if subject.user else None,
+            "install_id": subject.install_id,
+            "policy_version": manifest.version,
+            "purpose": pid,
+            "category": key,
+            "action": action,
+            "method": method,
+            "receipt_id": receipt_id,
+            "recorded_at": now,
+        }
         for pid, key, action in events
     ]
-    db.add_all(added)
-    db.flush()  # ids, which order events recorded in the same instant
+    # One INSERT for the batch; the ids order events recorded in the same instant.
+    inserted = db.scalars(insert(ConsentEvent).returning(ConsentEvent), rows) if rows else []
+    added = sorted(inserted, key=lambda ev: ev.id)
     after = ConsentState(
         manifest, current.events + added, current.lapsed_versions, current.minor, current.installs
     )

@@ -71,15 +71,16 @@ def revoke_all(db: Session, user: User, reason: str) -> None:
         family.revoked_reason = reason
 
 
-def is_revoked(db: Session, claims: dict[str, Any]) -> bool:
-    """The blocklist check flask-jwt-extended runs on every protected request: has this
-    session (its token family) ended?"""
-    family = db.get(TokenFamily, claims.get("fam"))
-    return family is None or family.revoked_at is not None
-
-
-def active_user(db: Session, claims: dict[str, Any]) -> User | None:
-    """The token's user, loaded once per request by flask-jwt-extended; None once the
-    account is no longer active (cancelled, purged), which refuses the token."""
-    user = db.get(User, claims["sub"])
-    return user if user is not None and user.status == "active" else None
+def session_user(db: Session, claims: dict[str, Any]) -> User | None:
+    """The token's user while its session (token family) is live and the account active;
+    None once either has ended. One query, on every protected request."""
+    return db.scalar(
+        select(User)
+        .join(TokenFamily, TokenFamily.user_id == User.id)
+        .where(
+            TokenFamily.id == claims.get("fam"),
+            TokenFamily.revoked_at.is_(None),
+            User.id == claims.get("sub"),
+            User.status == "active",
+        )
+    )
