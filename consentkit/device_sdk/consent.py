@@ -119,8 +119,12 @@ class ConsentManager:
     # choices ------------------------------------------------------------------
     def ensure_agreed(self) -> bool:
         """Show the policy when it was never agreed or changed in a major way since."""
+        new_install = self.store.get("install_id") is None and not self.client.tokens
         manifest = self.load_policy()
-        self.refresh_state()
+        if new_install:
+            self._keep({})  # an install id made just now has no history to read
+        else:
+            self.refresh_state()
         if self.agreed:
             return True
         reason = "policy_changed" if self.store.get("ever_agreed") else "first_run"

@@ -37,7 +37,16 @@ def test_nothing_personal_before_agreement(make_sdk, transport):
         assert sdk.location.locate("add_customer", "customer_positioning").value is None
     assert "permission.dialog" not in _types(phone) and "api.read" not in _types(phone)
     sent = [r.url.path for r in transport.requests]
-    assert sent == ["/api/v1/apps/fieldnotes/policy", "/api/v1/consents"]  # policy + state, no data
+    assert sent == ["/api/v1/apps/fieldnotes/policy"]  # a new install has no state to read
+
+
+def test_a_known_install_reads_its_consent_state_at_start(make_sdk, transport):
+    sdk, _phone = make_sdk()
+    assert sdk.start() is True  # agreeing sends the install id
+    transport.requests.clear()
+    assert sdk.start() is True  # the next launch: the server may know later choices
+    sent = [r.url.path for r in transport.requests]
+    assert sent == ["/api/v1/apps/fieldnotes/policy", "/api/v1/consents"]
 
 
 def test_consent_then_collect_is_accepted_with_provenance(make_sdk, server):

@@ -31,12 +31,14 @@ def _digest(
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+_LAST_HASH = select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+_LAST_HASH_LOCKED = _LAST_HASH.with_for_update()
+
+
 def append(db: Session, actor: str, action: str, subject: str, **details: Any) -> AuditEntry:
     """Add an entry after the last one. Call inside the transaction of what it records."""
-    last_query = select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
-    if db.get_bind().dialect.name == "postgresql":
-        last_query = last_query.with_for_update()  # one chain, even with many workers
-    last_hash = db.scalar(last_query)
+    locking = db.get_bind().dialect.name == "postgresql"  # one chain, even with many workers
+    last_hash = db.scalar(_LAST_HASH_LOCKED if locking else _LAST_HASH)
     at = utcnow()
     entry = AuditEntry(
         at=at,

@@ -3,7 +3,6 @@ personal-data field."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import ConsentEvent, Membership, User
@@ -12,7 +11,7 @@ from . import ledger, policies
 
 
 def membership(db: Session, user: User) -> Membership:
-    found = db.scalar(select(Membership).where(Membership.user_id == user.id))
+    found = db.get(Membership, user.id)  # one organization per account
     if found is None:
         raise Problem(
             409,

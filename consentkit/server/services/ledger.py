@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
 from ...policy import Manifest, taxonomy
@@ -38,8 +38,27 @@ def link_install(db: Session, user: User, install_id: str | None) -> None:
         db.add(InstallLink(install_id=install_id, user_id=user.id))
 
 
+_INSTALLS = select(InstallLink.install_id).where(InstallLink.user_id == bindparam("user"))
+_USER_EVENTS = (
+    select(ConsentEvent)
+    .where(
+        ConsentEvent.app_id == bindparam("app"),
+        or_(
+            ConsentEvent.user_id == bindparam("user"),
+            ConsentEvent.install_id.in_(bindparam("installs", expanding=True)),
+        ),
+    )
+    .order_by(ConsentEvent.recorded_at, ConsentEvent.id)
+)
+_INSTALL_EVENTS = (
+    select(ConsentEvent)
+    .where(ConsentEvent.app_id == bindparam("app"), ConsentEvent.install_id == bindparam("install"))
+    .order_by(ConsentEvent.recorded_at, ConsentEvent.id)
+)
+
+
 def _installs(db: Session, user: User) -> list[str]:
-    return list(db.scalars(select(InstallLink.install_id).where(InstallLink.user_id == user.id)))
+    return list(db.scalars(_INSTALLS, {"user": user.id}))
 
 
 def chain_keys(db: Session, subject: Subject, installs: tuple[str, ...] | None = None) -> list[str]:
@@ -183,14 +202,11 @@ class ConsentState:
 
 def state(db: Session, manifest: Manifest, subject: Subject) -> ConsentState:
     """Load the subject's history once; batch checks then run in memory."""
-    q = select(ConsentEvent).where(ConsentEvent.app_id == manifest.id)
     installs: list[str] = []
     if subject.user is not None:
         installs = _installs(db, subject.user)
-        clauses = [ConsentEvent.user_id == subject.user.id]
-        if installs:
-            clauses.append(ConsentEvent.install_id.in_(installs))
-        q = q.where(or_(*clauses))
+        params = {"app": manifest.id, "user": subject.user.id, "installs": installs}
+        query = _USER_EVENTS
     else:
         if not subject.install_id:
             raise Problem(
@@ -202,8 +218,8 @@ def state(db: Session, manifest: Manifest, subject: Subject) -> ConsentState:
         link = db.get(InstallLink, subject.install_id)
         if link is not None:
             return state(db, manifest, Subject(db.get(User, link.user_id), subject.install_id))
-        q = q.where(ConsentEvent.install_id == subject.install_id)
-    events = list(db.scalars(q.order_by(ConsentEvent.recorded_at, ConsentEvent.id)))
+        params, query = {"app": manifest.id, "install": subject.install_id}, _INSTALL_EVENTS
+    events = list(db.scalars(query, params))
     lapsed = policies.lapsed_versions(db, manifest.id)
     return ConsentState(manifest, events, lapsed, is_minor(subject.user, manifest), tuple(installs))
 

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ...policy import Manifest, taxonomy
@@ -26,14 +26,20 @@ def canonical_hash(document: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+_PREVIOUS = (
+    select(ConsentReceipt.id, ConsentReceipt.hash)
+    .where(
+        ConsentReceipt.app_id == bindparam("app"),
+        ConsentReceipt.subject.in_(bindparam("subjects", expanding=True)),
+    )
+    .order_by(ConsentReceipt.created_at.desc(), ConsentReceipt.id.desc())
+    .limit(1)
+)
+
+
 def _previous(db: Session, app_id: str, subjects: list[str]):
     """The id and hash of the subject's last receipt (the chain needs nothing more)."""
-    return db.execute(
-        select(ConsentReceipt.id, ConsentReceipt.hash)
-        .where(ConsentReceipt.app_id == app_id, ConsentReceipt.subject.in_(subjects))
-        .order_by(ConsentReceipt.created_at.desc(), ConsentReceipt.id.desc())
-        .limit(1)
-    ).first()
+    return db.execute(_PREVIOUS, {"app": app_id, "subjects": subjects}).first()
 
 
 def make(

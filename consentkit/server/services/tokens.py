@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
@@ -71,16 +71,21 @@ def revoke_all(db: Session, user: User, reason: str) -> None:
         family.revoked_reason = reason
 
 
+# Built once, run on every protected request: building a statement costs more than
+# running it. The same holds for the other module-level statements of the services.
+_SESSION_USER = (
+    select(User)
+    .join(TokenFamily, TokenFamily.user_id == User.id)
+    .where(
+        TokenFamily.id == bindparam("family"),
+        TokenFamily.revoked_at.is_(None),
+        User.id == bindparam("user"),
+        User.status == "active",
+    )
+)
+
+
 def session_user(db: Session, claims: dict[str, Any]) -> User | None:
     """The token's user while its session (token family) is live and the account active;
     None once either has ended. One query, on every protected request."""
-    return db.scalar(
-        select(User)
-        .join(TokenFamily, TokenFamily.user_id == User.id)
-        .where(
-            TokenFamily.id == claims.get("fam"),
-            TokenFamily.revoked_at.is_(None),
-            User.id == claims.get("sub"),
-            User.status == "active",
-        )
-    )
+    return db.scalar(_SESSION_USER, {"family": claims.get("fam"), "user": claims.get("sub")})
