@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import importlib.util
+import multiprocessing
 import os
 import random
 import uuid
@@ -290,10 +291,11 @@ def _run_chunk(
     run_id, specs, manifests, server_url = args
     host = _worker_host(run_id, manifests, server_url)
     results = [run_device(spec, host) for spec in specs]
-    # What outlived a chunk lives for the whole run (the server, its caches, the
-    # gazetteer): freeze it, so the cycle collector stops rescanning it every few devices.
-    gc.collect()
-    gc.freeze()
+    if multiprocessing.parent_process() is not None:
+        # In a pool worker, what outlived a chunk lives for the whole run (the server, its
+        # caches, the gazetteer): freeze it, so the cycle collector stops rescanning it.
+        gc.collect()
+        gc.freeze()
     return results
 
 
