@@ -181,7 +181,7 @@ def withdraw(body: dict):
 def list_receipts(query: dict):
     """Every receipt of the subject in this app, oldest first, and whether the chain holds."""
     s = db.session()
-    policies.current_row(s, query["app_id"])
+    policies.in_force(s, query["app_id"])  # 404 for an unknown app
     keys = ledger.chain_keys(s, _subject(query["install_id"]))
     rows = list(
         s.scalars(

@@ -139,7 +139,7 @@ def create(body: dict):
     """Add a customer; a location is accepted only under a live positioning consent, and
     is placed offline in its city and region."""
     user, s, member = _context()
-    policies.current_row(s, body["app_id"])
+    policies.in_force(s, body["app_id"])  # 404 for an unknown app
     customer = Customer(
         org_id=member.org_id,
         created_by=user.id,

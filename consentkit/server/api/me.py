@@ -110,7 +110,6 @@ def access(query: dict):
     """All personal data about you, by category, each with purpose, consent and retention."""
     user = current_user()
     s = db.session()
-    policies.current_row(s, query["app_id"])
     row = rights.open_request(s, user, policies.current(s, query["app_id"]), "access")
     data = personal_data.gather(s, user)
     rights.complete(s, row, {"categories": len(data["categories"])})

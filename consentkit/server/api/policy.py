@@ -49,7 +49,7 @@ def current_policy(app_id: str):
 @blp.response(200, VersionSchema(many=True))
 def list_versions(app_id: str):
     """Every published version, oldest first."""
-    policies.current_row(db.session(), app_id)
+    policies.in_force(db.session(), app_id)  # 404 for an unknown app
     return policies.versions(db.session(), app_id)
 
 

@@ -124,7 +124,7 @@ def version_row(db: Session, app_id: str, version: str) -> PolicyVersionRow:
         )
     )
     if row is None:
-        current_row(db, app_id)  # 404 for the app first
+        in_force(db, app_id)  # 404 for the app first
         raise Problem(404, "unknown_policy_version", f"{app_id} has no version {version!r}")
     return row
 
