@@ -151,15 +151,12 @@ def place_order(ctx: AppContext) -> None:
 
 
 def quick_call(ctx: AppContext) -> None:
-    """Call a downstream customer from the customer page: the dialer, never the call log."""
+    """Call a downstream customer from the customer page: the dialer only. The policy
+    "will not actively obtain and store call information", so no call record is sent."""
     customers = _customers(ctx)
     allowed = ctx.sdk.request_permission("phone.call", ctx.feature).allowed
     number = (customers[0].get("phone") if customers else None) or "+8613900000001"
     if (allowed or ctx.phone.os_name == "ios") and ctx.sdk.calls.place_call(ctx.feature, number).ok:
-        if customers and ctx.sdk.consents.consented("quick_call"):
-            ctx.sdk.client.request(
-                "POST", f"customers/{customers[0]['id']}/calls", json={"app_id": ctx.manifest.id}
-            )
         return
     ctx.run.outcome = "degraded"
 
