@@ -78,3 +78,25 @@ def test_an_event_the_policy_counts_as_major_cannot_be_published_as_minor(app, c
     assert "contact_change" in refused.value.detail
     data["app"]["policy"]["change"] = "major"
     assert _publish(app, data) == "2026.03.02"
+
+
+def test_what_the_policy_calls_sensitive_needs_its_own_consent(api):
+    """COPE calls transaction information sensitive: an order needs its own tick."""
+    tokens = api.register()
+    api.consent(tokens["access_token"], app_id="cope-erp")
+    order = {
+        "category": "user.transaction.order",
+        "purpose": "account",
+        "feature": "place_order",
+        "collected_at": datetime.now(UTC).isoformat(),
+        "payload": {"ref": "SO-1", "total": "9.90"},
+    }
+    r = api.collect(tokens["access_token"], [order], app_id="cope-erp")
+    assert r.json["results"][0]["code"] == "sensitive_consent_required"
+    api.consent(
+        tokens["access_token"],
+        app_id="cope-erp",
+        categories={"user.transaction.order": True},
+    )
+    r = api.collect(tokens["access_token"], [order], app_id="cope-erp")
+    assert r.json["results"][0]["status"] == "accepted", r.json
