@@ -161,6 +161,28 @@ def quick_call(ctx: AppContext) -> None:
     ctx.run.outcome = "degraded"
 
 
+def clear_chat_history(ctx: AppContext) -> None:
+    """INCS: a member asks to delete her messages. They are the enterprise's data (a
+    processor-role category), so the request goes to her organization; here she is its
+    admin too, and answers it from the admin screen."""
+    if not _org(ctx):
+        ctx.run.outcome = "degraded"
+        return
+    client = ctx.sdk.client
+    answer = client.request(
+        "DELETE",
+        "me/data",
+        params={"app_id": ctx.manifest.id, "category": "user.messages.content"},
+    )
+    if answer.get("forwarded_to"):
+        waiting = [r["id"] for r in client.request("GET", "orgs/requests")]
+        if answer["request"] not in waiting:
+            raise RuntimeError("a forwarded request did not reach the organization")
+        client.request(
+            "POST", f"orgs/requests/{answer['request']}/answer", json={"decision": "delete"}
+        )
+
+
 APPS = [
     App(
         "zhenyi-erp",
@@ -187,6 +209,7 @@ APPS = [
     App(
         "incs",
         MANIFESTS / "incs.yaml",
+        features={"clear_chat_history": clear_chat_history},
         description="INCS messaging: chat, media, location sharing, third-party apps",
     ),
     App(
