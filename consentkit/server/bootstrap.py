@@ -83,4 +83,3 @@ def prepare(app: Flask, manifest_paths: list[Path]) -> list[Published]:
     """Migrate the database, then publish the manifests."""
     upgrade(app.config["DATABASE_URL"])
     return publish_all(app, manifest_paths)
-

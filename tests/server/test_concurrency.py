@@ -173,12 +173,12 @@ def test_concurrent_consent_changes_keep_one_receipt_chain(live):
                     return r.status_code
 
             assert run_together(12, change) == [201] * 12
-            r = http.get("/consents/receipts", params={"app_id": "fieldnotes"}, headers=user["auth"])
+            r = http.get(
+                "/consents/receipts", params={"app_id": "fieldnotes"}, headers=user["auth"]
+            )
             receipts = r.json()["receipts"]
             assert len(receipts) == 13
-            predecessors = Counter(
-                rc["extensions"]["previousReceiptID"] for rc in receipts
-            )
+            predecessors = Counter(rc["extensions"]["previousReceiptID"] for rc in receipts)
             assert max(predecessors.values()) == 1, predecessors.most_common(2)
             assert r.json()["chain_valid"] is True
 
@@ -237,7 +237,9 @@ def test_twin_requests_get_a_conflict_never_a_server_error(live):
 
         def create_org(i: int) -> int:
             with live.client() as mine:
-                return mine.post("/orgs", json={"name": "Twins"}, headers=creator["auth"]).status_code
+                return mine.post(
+                    "/orgs", json={"name": "Twins"}, headers=creator["auth"]
+                ).status_code
 
         assert sorted(run_together(8, create_org)) == [201] + [409] * 7
 
@@ -255,7 +257,9 @@ def test_twin_requests_get_a_conflict_never_a_server_error(live):
 
         admins = [register(http) for _ in range(2)]
         for admin in admins:
-            assert http.post("/orgs", json={"name": "Org"}, headers=admin["auth"]).status_code == 201
+            assert (
+                http.post("/orgs", json={"name": "Org"}, headers=admin["auth"]).status_code == 201
+            )
         for _ in range(3):
             wanted = register(http)
 

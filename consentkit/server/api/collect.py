@@ -16,20 +16,21 @@ from ..models import IdempotencyRecord
 from ..problems import Problem
 from ..services import collection, ledger, policies
 from .common import AUTH, current_user
+from .edge import CategoryKey, Identifier, JsonValue
 
 blp = Blueprint("collect", __name__, description="Consent-checked collection of personal data")
 
 
 class EventIn(Schema):
-    category = fields.String(required=True, validate=validate.Length(max=96))
-    purpose = fields.String(required=True, validate=validate.Length(max=64))
-    feature = fields.String(required=True, validate=validate.Length(max=64))
+    category = CategoryKey(required=True)
+    purpose = Identifier(required=True)
+    feature = Identifier(required=True)
     collected_at = fields.AwareDateTime(required=True)
-    payload = fields.Raw(load_default=None)
+    payload = JsonValue(load_default=None)
 
 
 class CollectRequest(Schema):
-    app_id = fields.String(required=True)
+    app_id = Identifier(required=True)
     events = fields.List(fields.Nested(EventIn), required=True, validate=validate.Length(min=1))
 
     @validates("events")
@@ -71,6 +72,10 @@ def collect_events(body: dict):
     key = _idempotency_key()
     user = current_user()
     s = db.session()
+    manifest = policies.current(s, body["app_id"])
+    # The subject's lock first: a withdrawal cannot commit between this check and the
+    # insert, and a twin of this batch waits here and then finds its answer.
+    state = ledger.locked_state(s, manifest, ledger.Subject(user=user))
     raw = json.dumps(request.get_json(), sort_keys=True, separators=(",", ":"), default=str)
     digest = hashlib.sha256(raw.encode()).hexdigest()
     seen = s.scalar(
@@ -84,8 +89,6 @@ def collect_events(body: dict):
                 422, "idempotency_key_reused", "This Idempotency-Key was used for another batch."
             )
         return seen.response
-    manifest = policies.current(s, body["app_id"])
-    state = ledger.state(s, manifest, ledger.Subject(user=user))
     answer = collection.collect(s, manifest, state, user, body["events"])
     s.add(IdempotencyRecord(user_id=user.id, key=key, request_hash=digest, response=answer))
     try:

@@ -11,12 +11,13 @@ from .. import db
 from ..models import OutboxMessage
 from ..problems import Problem
 from ..services import phones
+from .edge import Text
 
 blp = Blueprint("dev", __name__, description="Development only: the message outbox")
 
 
 class OutboxQuery(Schema):
-    phone = fields.String(required=True)
+    phone = Text(required=True, max_length=32)
 
 
 class MessageSchema(Schema):

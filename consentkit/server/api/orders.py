@@ -12,6 +12,7 @@ from .. import db
 from ..models import Customer, Order
 from ..services import business
 from .common import AUTH, current_user, money
+from .edge import Identifier, Int, Text
 
 blp = Blueprint("orders", __name__, description="Orders of the organization")
 
@@ -19,23 +20,23 @@ STATUSES = ["open", "confirmed", "shipped", "done", "cancelled"]
 
 
 class ItemIn(Schema):
-    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    quantity = fields.Integer(required=True, validate=validate.Range(1, 100_000))
+    sku = Text(required=True, min_length=1, max_length=64)
+    name = Text(required=True, min_length=1, max_length=200)
+    quantity = Int(required=True, minimum=1, maximum=100_000)
     price = fields.Decimal(required=True, places=2, validate=money)
 
 
 class OrderIn(Schema):
-    app_id = fields.String(required=True)
-    customer_id = fields.String(required=True)
+    app_id = Identifier(required=True)
+    customer_id = Text(required=True, max_length=32)
     items = fields.List(
         fields.Nested(ItemIn), required=True, validate=validate.Length(min=1, max=500)
     )
-    notes = fields.String(load_default=None, validate=validate.Length(max=2000))
+    notes = Text(load_default=None, max_length=2000)
 
 
 class OrderPatch(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    status = Text(required=True, max_length=16, validate=validate.OneOf(STATUSES))
 
 
 class OrderOut(Schema):
