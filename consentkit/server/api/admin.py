@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -17,7 +16,7 @@ from ..models import ConsentEvent, Incident, RightsRequest, User
 from ..problems import Problem
 from ..services import audit_log, otp, personal_data, rights
 from .common import AUTH, current_user
-from .edge import CategoryKey, Identifier, Int, Text
+from .edge import Blueprint, CategoryKey, Identifier, Int, Text
 from .me import RequestSchema, request_view
 
 blp = Blueprint("admin", __name__, description="Auditors, the DPO and admins")

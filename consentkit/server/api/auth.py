@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_jwt_extended import get_jwt, jwt_required
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
@@ -15,7 +14,7 @@ from ..models import User
 from ..problems import Problem
 from ..services import ledger, otp, passwords, phones, tokens
 from .common import AUTH
-from .edge import InstallId, OneTimeCode, Text
+from .edge import Blueprint, InstallId, OneTimeCode, Text
 
 blp = Blueprint("auth", __name__, description="Codes, registration, login, token refresh")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from flask import current_app, request
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +16,9 @@ from ..models import IdempotencyRecord
 from ..problems import Problem
 from ..services import collection, ledger, policies
 from .common import AUTH, current_user
-from .edge import CategoryKey, Identifier, JsonValue
+from .edge import Blueprint, CategoryKey, Identifier, JsonValue
+
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,128}")
 
 blp = Blueprint("collect", __name__, description="Consent-checked collection of personal data")
 
@@ -48,11 +50,12 @@ class CollectAnswer(Schema):
 
 def _idempotency_key() -> str:
     key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > 128:
+    if not IDEMPOTENCY_KEY.fullmatch(key):
         raise Problem(
             400,
             "idempotency_key_required",
-            "Send an Idempotency-Key header (1-128 characters) so retries add nothing.",
+            "Send an Idempotency-Key header (1-128 visible ASCII characters, a UUID for "
+            "example) so retries add nothing.",
         )
     return key
 
@@ -63,7 +66,12 @@ def _idempotency_key() -> str:
 @blp.doc(
     security=AUTH,
     parameters=[
-        {"in": "header", "name": "Idempotency-Key", "required": True, "schema": {"type": "string"}}
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": True,
+            "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY.pattern, "maxLength": 128},
+        }
     ],
 )
 def collect_events(body: dict):

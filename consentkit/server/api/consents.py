@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -12,7 +11,7 @@ from ..models import ConsentReceipt
 from ..problems import Problem
 from ..services import ledger, policies, receipts, withdrawal
 from .common import AUTH, StrictBool, current_user
-from .edge import CategoryKey, Identifier, InstallId, Text
+from .edge import Blueprint, CategoryKey, Identifier, InstallId, Text
 
 blp = Blueprint("consents", __name__, description="Consents per purpose, with receipts")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Response, current_app
-from flask_smorest import Blueprint
 from geopy.distance import geodesic
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import select
@@ -13,7 +12,7 @@ from ..models import CallRecord, Customer
 from ..problems import Problem
 from ..services import business, geo, phones, policies, qr
 from .common import AUTH, current_user
-from .edge import Identifier, Text
+from .edge import Blueprint, Identifier, Text
 
 blp = Blueprint("customers", __name__, description="Customers of the organization")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
@@ -11,7 +10,7 @@ from .. import db
 from ..models import OutboxMessage
 from ..problems import Problem
 from ..services import phones
-from .edge import Text
+from .edge import Blueprint, Text
 
 blp = Blueprint("dev", __name__, description="Development only: the message outbox")
 

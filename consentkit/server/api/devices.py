@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -13,7 +12,7 @@ from ..problems import Problem
 from ..services import ledger, policies
 from ..services.keyed_hash import keyed_hash
 from .common import AUTH, current_user
-from .edge import CategoryKey, Identifier, InstallId, Text
+from .edge import Blueprint, CategoryKey, Identifier, InstallId, Text
 
 blp = Blueprint("devices", __name__, description="App installs and their identifiers")
 

@@ -8,12 +8,16 @@ is a 422 with the field named — never a driver error turned into a 500.
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
+import flask_smorest
+from flask import Request
 from marshmallow import ValidationError, fields, validate
 from sqlalchemy import Numeric, String
 from sqlalchemy.orm import InstrumentedAttribute
+from webargs.flaskparser import FlaskParser
 
 # A row id in a body or a URL: PostgreSQL's INTEGER.
 ROW_ID_MAX = 2**31 - 1
@@ -164,3 +168,36 @@ class OneTimeCode(Text):
     def __init__(self, **kwargs: Any) -> None:
         rule = validate.Regexp(r"^\d{6}$", error="six digits")
         super().__init__(max_length=6, validate=rule, **kwargs)
+
+
+class RequestParser(FlaskParser):
+    """webargs' parser, with a body nested too deeply for Python's JSON parser answered
+    as invalid JSON (a 400) instead of a RecursionError (a 500)."""
+
+    def _raw_load_json(self, req: Request) -> Any:
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError:
+            # (a non-empty document: webargs reads an empty one as "no body")
+            raise json.JSONDecodeError("JSON nested too deeply", "[[[…", 0) from None
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """Every API blueprint: its arguments parsed by ``RequestParser``."""
+
+    ARGUMENTS_PARSER = RequestParser()
+
+
+class Money(fields.Decimal):
+    """An amount with two decimals, from 0 to ``maximum``: sent as a number or a string,
+    answered as a string (``"12.50"``), never rounded through a float."""
+
+    def __init__(self, *, maximum: Decimal, **kwargs: Any) -> None:
+        self.maximum = maximum
+
+        def bounded(value: Decimal) -> None:
+            # A plain validator: apispec would render a Decimal range as strings.
+            if not Decimal(0) <= value <= maximum:
+                raise ValidationError(f"Must be between 0 and {maximum:,}.")
+
+        super().__init__(places=2, validate=bounded, **kwargs)

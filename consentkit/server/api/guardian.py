@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from .. import db
@@ -13,7 +12,7 @@ from ..services import ledger, otp, phones, policies
 from ..services.keyed_hash import keyed_hash
 from .auth import CodeSent
 from .common import AUTH, current_user
-from .edge import Identifier, OneTimeCode, Text
+from .edge import Blueprint, Identifier, OneTimeCode, Text
 
 blp = Blueprint("guardian", __name__, description="Guardian consent for minors")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app, send_file
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validates_schema
 from sqlalchemy import select
 
@@ -27,7 +26,7 @@ from ..services import (
 from ..services.storage import exports_folder
 from ..services.tokens import revoke_all
 from .common import AUTH, current_user
-from .edge import CategoryKey, Identifier, JsonObject, OneTimeCode, Text
+from .edge import Blueprint, CategoryKey, Identifier, JsonObject, OneTimeCode, Text
 
 blp = Blueprint("me", __name__, description="The user's rights over their personal data")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Response, current_app, request
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
@@ -15,7 +14,7 @@ from ..problems import Problem
 from ..services import collection, images, ledger, policies
 from ..services.storage import storage
 from .common import AUTH, current_user
-from .edge import CategoryKey, Identifier
+from .edge import Blueprint, CategoryKey, Identifier
 
 blp = Blueprint("media", __name__, description="Image uploads under consent")
 

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
 from .. import db
 from ..models import Customer, Order
 from ..services import business
-from .common import AUTH, current_user, money
-from .edge import Identifier, Int, Text
+from .common import AUTH, current_user
+from .edge import Blueprint, Identifier, Int, Money, Text, column_max
 
 blp = Blueprint("orders", __name__, description="Orders of the organization")
 
 STATUSES = ["open", "confirmed", "shipped", "done", "cancelled"]
+PRICE_MAX = Decimal(10**9)
 
 
 class ItemIn(Schema):
     sku = Text(required=True, min_length=1, max_length=64)
     name = Text(required=True, min_length=1, max_length=200)
     quantity = Int(required=True, minimum=1, maximum=100_000)
-    price = fields.Decimal(required=True, places=2, validate=money)
+    price = Money(required=True, maximum=PRICE_MAX)
 
 
 class OrderIn(Schema):
@@ -33,6 +33,14 @@ class OrderIn(Schema):
         fields.Nested(ItemIn), required=True, validate=validate.Length(min=1, max=500)
     )
     notes = Text(load_default=None, max_length=2000)
+
+    @validates_schema
+    def _total_fits(self, data: dict, **_: object) -> None:
+        total = sum((i["price"] * i["quantity"] for i in data.get("items", [])), Decimal(0))
+        if total > column_max(Order.amount):
+            raise ValidationError(
+                f"The order total must not exceed {column_max(Order.amount):,}.", "items"
+            )
 
 
 class OrderPatch(Schema):

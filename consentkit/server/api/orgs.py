@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -11,7 +10,7 @@ from ..models import Membership, Organization, User
 from ..problems import Problem
 from ..services import business, phones
 from .common import AUTH, current_user
-from .edge import Text
+from .edge import Blueprint, Text
 
 blp = Blueprint("orgs", __name__, description="Organizations and their members")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
@@ -10,16 +9,17 @@ from .. import db
 from ..models import CollectedItem, Product
 from ..problems import Problem
 from ..services import business
-from .common import AUTH, current_user, money
+from .common import AUTH, current_user
 from .customers import qr_response
-from .edge import RowId, Text
+from .edge import Blueprint, Money, RowId, Text
+from .orders import PRICE_MAX
 
 blp = Blueprint("products", __name__, description="Products of the organization")
 
 
 class ProductIn(Schema):
     name = Text(required=True, min_length=1, max_length=200)
-    price = fields.Decimal(required=True, places=2, validate=money)
+    price = Money(required=True, maximum=PRICE_MAX)
     image_id = RowId(load_default=None)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from .. import db
@@ -10,7 +9,7 @@ from ..models import Customer, Product
 from ..problems import Problem
 from ..services import business, qr
 from .common import AUTH, current_user
-from .edge import Text
+from .edge import Blueprint, Text
 
 blp = Blueprint("qr", __name__, description="QR codes of products and customers")
 
