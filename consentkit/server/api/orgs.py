@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -11,17 +10,18 @@ from ..models import Membership, Organization, User
 from ..problems import Problem
 from ..services import business, phones
 from .common import AUTH, current_user
+from .edge import Blueprint, Text
 
 blp = Blueprint("orgs", __name__, description="Organizations and their members")
 
 
 class OrgRequest(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Text(required=True, min_length=1, max_length=200)
 
 
 class MemberRequest(Schema):
-    phone = fields.String(required=True, validate=validate.Length(max=32))
-    role = fields.String(load_default="member", validate=validate.OneOf(["member", "admin"]))
+    phone = Text(required=True, max_length=32)
+    role = Text(load_default="member", max_length=8, validate=validate.OneOf(["member", "admin"]))
 
 
 class OrgSchema(Schema):
