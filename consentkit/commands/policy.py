@@ -42,6 +42,32 @@ policy.add_command(coverage)
 
 
 @policy.command()
+@click.argument("manifests", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def publish(manifests: tuple[str, ...]) -> None:
+    """Publish MANIFESTS to the server's database (CONSENTKIT_DATABASE_URL).
+
+    Idempotent: a version already published with the same content is left as it is. An
+    invalid manifest, or other content under a version already published, publishes
+    nothing and exits 1. Run it after `consentkit db upgrade`, before starting workers."""
+    from ..server import create_app
+    from ..server.bootstrap import PublishRefused, publish_all
+
+    app = create_app()
+    try:
+        done = publish_all(app, [Path(m) for m in manifests])
+    except ManifestInvalid as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise click.exceptions.Exit(1) from None
+    except PublishRefused as exc:
+        for reason in exc.reasons:
+            click.echo(f"refused: {reason}", err=True)
+        raise click.exceptions.Exit(1) from None
+    for published in done:
+        click.echo(f"policy: {published}")
+
+
+@policy.command()
 @click.argument("manifest", type=click.Path(dir_okay=False))
 @click.option(
     "--out",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Response, current_app
-from flask_smorest import Blueprint
 from geopy.distance import geodesic
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from ..models import CallRecord, Customer
 from ..problems import Problem
 from ..services import business, geo, phones, policies, qr
 from .common import AUTH, current_user
+from .edge import Blueprint, Identifier, Text
 
 blp = Blueprint("customers", __name__, description="Customers of the organization")
 
@@ -28,28 +28,28 @@ class LocationIn(Schema):
 
 
 class CustomerIn(Schema):
-    app_id = fields.String(required=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    phone = fields.String(load_default=None, validate=validate.Length(max=32))
+    app_id = Identifier(required=True)
+    name = Text(required=True, min_length=1, max_length=200)
+    phone = Text(load_default=None, max_length=32)
     location = fields.Nested(LocationIn, load_default=None)
 
 
 class CustomerPatch(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=200))
-    phone = fields.String(validate=validate.Length(max=32), allow_none=True)
+    name = Text(min_length=1, max_length=200)
+    phone = Text(max_length=32, allow_none=True)
 
 
 class PickedContact(Schema):
     """What the device may send of a picked contact: a name and a phone — nothing else."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    phone = fields.String(required=True, validate=validate.Length(max=32))
+    name = Text(required=True, min_length=1, max_length=200)
+    phone = Text(required=True, max_length=32)
 
 
 class ImportIn(Schema):
-    app_id = fields.String(required=True)
+    app_id = Identifier(required=True)
     contacts = fields.List(
-        fields.Nested(PickedContact), required=True, validate=validate.Length(min=1)
+        fields.Nested(PickedContact), required=True, validate=validate.Length(min=1, max=1000)
     )
 
     @validates("contacts")
@@ -60,7 +60,7 @@ class ImportIn(Schema):
 
 
 class CallIn(Schema):
-    app_id = fields.String(required=True)
+    app_id = Identifier(required=True)
 
 
 class Here(Schema):

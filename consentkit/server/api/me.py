@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, send_file
-from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validates_schema
 from sqlalchemy import select
 
 from ...policy import taxonomy
@@ -13,24 +12,34 @@ from .. import db
 from ..db import utcnow
 from ..models import CollectedItem, Membership, RightsRequest
 from ..problems import Problem
-from ..services import audit_log, jobs, otp, passwords, personal_data, policies, rights
+from ..services import (
+    audit_log,
+    jobs,
+    otp,
+    passwords,
+    personal_data,
+    policies,
+    rights,
+    serial,
+)
 from ..services.storage import exports_folder
 from ..services.tokens import revoke_all
 from .common import AUTH, current_user
+from .edge import Blueprint, CategoryKey, Identifier, JsonObject, OneTimeCode, Text
 
 blp = Blueprint("me", __name__, description="The user's rights over their personal data")
 
 
 class AppQuery(Schema):
-    app_id = fields.String(required=True)
+    app_id = Identifier(required=True)
 
 
 class DeleteQuery(AppQuery):
-    category = fields.String(required=True)
+    category = CategoryKey(required=True)
 
 
 class CorrectionRequest(Schema):
-    payload = fields.Dict(required=True)
+    payload = JsonObject(required=True)
 
 
 class ProfileRequest(Schema):
@@ -38,11 +47,9 @@ class ProfileRequest(Schema):
 
 
 class CancelRequest(Schema):
-    app_id = fields.String(required=True)
-    password = fields.String(load_default=None, load_only=True, validate=validate.Length(max=128))
-    code = fields.String(
-        load_default=None, validate=validate.Regexp(r"^\d{6}$", error="six digits")
-    )
+    app_id = Identifier(required=True)
+    password = Text(load_default=None, load_only=True, max_length=128)
+    code = OneTimeCode(load_default=None)
 
     @validates_schema
     def _identity(self, data: dict, **_: object) -> None:
@@ -112,8 +119,10 @@ def access(query: dict):
     """All personal data about you, by category, each with purpose, consent and retention."""
     user = current_user()
     s = db.session()
-    row = rights.open_request(s, user, policies.current(s, query["app_id"]), "access")
+    manifest = policies.current(s, query["app_id"])
     data = personal_data.gather(s, user)
+    # Recorded after the reading: the audit log's head is held only for the two appends.
+    row = rights.open_request(s, user, manifest, "access")
     rights.complete(s, row, {"categories": len(data["categories"])})
     s.commit()
     return data
@@ -135,6 +144,7 @@ def delete_category(query: dict):
             "Not a category of this policy.",
             errors={"category": ["Unknown category."]},
         )
+    serial.lock_subject(s, f"user:{user.id}")  # no collect of this category commits after
     row = rights.open_request(s, user, manifest, "deletion")
     member = s.get(Membership, user.id)
     if manifest.data_categories[query["category"]].answered_by == "organization" and member:
@@ -267,6 +277,7 @@ def cancel_account(body: dict):
         otp.verify(s, user.phone, "verify", body["code"])
     elif not passwords.verify_password(user.password_hash, body["password"]):
         raise Problem(401, "invalid_credentials", "The password is wrong.")
+    serial.lock_subject(s, f"user:{user.id}")
     user.status = "cancelled"
     revoke_all(s, user, "account_cancelled")
     row = rights.open_request(s, user, manifest, "cancellation")

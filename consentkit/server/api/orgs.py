@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from .. import db
 from ..models import Membership, Organization, RightsRequest, User
 from ..problems import Problem
-from ..services import audit_log, business, phones, policies, rights
+from ..services import audit_log, business, phones, policies, rights, serial
 from .common import AUTH, current_user
+from .edge import Blueprint, Text
 
 blp = Blueprint("orgs", __name__, description="Organizations and their members")
 
 
 class OrgRequest(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Text(required=True, min_length=1, max_length=200)
 
 
 class MemberRequest(Schema):
-    phone = fields.String(required=True, validate=validate.Length(max=32))
-    role = fields.String(load_default="member", validate=validate.OneOf(["member", "admin"]))
+    phone = Text(required=True, max_length=32)
+    role = Text(load_default="member", max_length=8, validate=validate.OneOf(["member", "admin"]))
 
 
 class AnswerRequest(Schema):
@@ -152,6 +152,7 @@ def answer_request(body: dict, request_id: str):
     if row is None or row not in _forwarded(s, member.org_id):
         raise Problem(404, "not_found", "No such request forwarded to your organization.")
     category = row.result["category"]
+    serial.lock_subject(s, f"user:{row.user_id}")  # as a member's own deletion does
     if body["decision"] == "delete":
         counts = rights.delete_category(s, row.user_id, policies.current(s, row.app_id), category)
         rights.complete(s, row, {**row.result, **counts, "decision": "delete"})
