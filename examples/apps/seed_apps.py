@@ -9,6 +9,7 @@ map, contacts imported as customers, products with photos and QR codes, orders, 
 from pathlib import Path
 
 from consentkit.device_sdk import NotAllowed, ServerError
+from consentkit.device_sdk.platform import AppBuild
 from consentkit.simulator.app import App, AppContext, standard_feature
 
 MANIFESTS = Path(__file__).resolve().parent.parent / "manifests"
@@ -183,6 +184,36 @@ def clear_chat_history(ctx: AppContext) -> None:
         )
 
 
+SOCIAL_APPS = (
+    "com.tencent.mm",
+    "com.tencent.mobileqq",
+    "com.sina.weibo",
+    "com.alibaba.android.rimet",
+)
+SOCIAL_SCHEMES = ("weixin", "mqq", "sinaweibo", "dingtalk")
+RISKY_APPS = ("cmb.pb", "com.icbc", "com.eg.android.AlipayGphone")
+RISKY_SCHEMES = ("cmbmobilebank", "com.icbc.iphoneclient", "alipay")
+
+
+def _reads_app_list(purpose: str, *, upload: bool):
+    """A feature that also reads the installed-app list, with the user's authorization
+    (its optional purpose consented): uploaded for risk control, or used on the phone only
+    to open the social app the user picks."""
+
+    def feature(ctx: AppContext) -> None:
+        standard_feature(ctx)  # whatever else the feature declares
+        if not ctx.sdk.consents.consented(purpose):
+            ctx.run.outcome = "degraded"
+            return
+        apps = ctx.sdk.apps.installed(ctx.feature, purpose, upload=upload)
+        if upload:
+            ctx.sdk.flush()
+        if not apps.ok or not apps.value:
+            ctx.run.outcome = "degraded"
+
+    return feature
+
+
 APPS = [
     App(
         "zhenyi-erp",
@@ -193,7 +224,9 @@ APPS = [
             "publish_product": publish_product,
             "place_order": place_order,
             "quick_call": quick_call,
+            "risk_check": _reads_app_list("device_risk_control", upload=True),
         },
+        build=AppBuild(package="com.zhenyi.erp", queries=RISKY_APPS + RISKY_SCHEMES),
         description="Zhenyi ERP: customers with positioning, photos, contacts import, calls",
     ),
     App(
@@ -204,6 +237,14 @@ APPS = [
     App(
         "cargosoon",
         MANIFESTS / "cargosoon.yaml",
+        features={
+            "share_cargo": _reads_app_list("social_sharing", upload=False),
+            "risk_scan": _reads_app_list("app_list_risk_control", upload=True),
+        },
+        build=AppBuild(
+            package="com.cargosoon.app",
+            queries=SOCIAL_APPS + SOCIAL_SCHEMES + RISKY_APPS + RISKY_SCHEMES,
+        ),
         description="Cargosoon logistics: phone login, authentication, payments, sharing",
     ),
     App(
