@@ -36,6 +36,7 @@ def moments() -> tuple[str, str]:
     now = datetime.now(UTC)
     return (now + timedelta(seconds=60)).isoformat(), (now - timedelta(hours=1)).isoformat()
 
+
 HOSTILE_TEXT = ["nul\x00byte", "lone \ud800 surrogate", "x" * 100_000]
 HOSTILE_INTEGER = [2**70, -(2**70), 2**31]
 HOSTILE_NUMBER = [1e308, -1e308]
