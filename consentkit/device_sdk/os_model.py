@@ -87,6 +87,9 @@ class _State:
     provisional: bool = False  # iOS: Always granted for now, to be confirmed by a later prompt
 
 
+_UNSET = _State()  # a permission never touched (never mutated)
+
+
 class OsPermissions:
     """One app's permissions on one phone, as the OS keeps them."""
 
@@ -107,6 +110,11 @@ class OsPermissions:
         self.on_dialog = on_dialog
         self.restricted = frozenset(restricted)
         self._states: dict[str, _State] = {}
+        # Looked up at every gate decision: kept as plain attributes.
+        self._availability = dict(rules.permissions)
+        self._implied = dict(rules.implied_by)
+        self._check_hides = not rules.check_sees_blocked
+        self._background_follows_foreground = rules.background_location == "with_foreground"
         self.last_used: datetime | None = None
         self.outcomes: list[RequestOutcome] = []  # of the latest request
 
@@ -116,24 +124,27 @@ class OsPermissions:
     # what the OS knows, and what it tells the app ---------------------------------------
     def true_status(self, permission: str) -> str:
         """What the OS knows; ``check`` may show the app less."""
-        rules = self.rules
-        availability = rules.availability(permission)
-        if availability == "unavailable":
-            return "unavailable"
+        # The hot path of every gate decision: a runtime permission with its own state.
+        availability = self._availability.get(permission, "unavailable")
+        if availability != "runtime" and availability != "per_use":
+            if availability == "unavailable":
+                return "unavailable"
+            if permission in self.restricted:
+                return "restricted"
+            if availability == "none_needed" or self.build.declared(permission):
+                return "granted"  # none needed, or install-time and declared
+            return "denied"
         if permission in self.restricted:
             return "restricted"
-        if availability == "none_needed":
-            return "granted"
-        if availability == "install_time":
-            return "granted" if self.build.declared(permission) else "denied"
-        if permission == BACKGROUND and rules.background_location == "with_foreground":
-            foreground = [self.true_status(p) for p in FOREGROUND]
-            if any(s in GRANTED for s in foreground):
+        if permission == BACKGROUND and self._background_follows_foreground:
+            if any(self.true_status(p) in GRANTED for p in FOREGROUND):
                 return "granted"
             return self.true_status(COARSE)
-        if any(self._state(p).status in GRANTED for p in rules.implied_by.get(permission, ())):
+        state = self._states.get(permission)
+        implied = self._implied.get(permission)
+        if implied and any(self._states.get(p, _UNSET).status in GRANTED for p in implied):
             return "granted"
-        return self._state(permission).status
+        return state.status if state is not None else "not_determined"
 
     def check(self, permission: str) -> str:
         """The status an app can read. Android shows never-asked and blocked as denied,
@@ -141,7 +152,7 @@ class OsPermissions:
         status = self.true_status(permission)
         if status == "limited" and self.rules.selection(permission, self.build) == "temporary":
             return "granted"
-        if not self.rules.check_sees_blocked and status in ("not_determined", "blocked"):
+        if self._check_hides and (status == "not_determined" or status == "blocked"):
             return "denied"
         return status
 

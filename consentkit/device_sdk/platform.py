@@ -102,7 +102,7 @@ class Platform(Protocol):
     """What the SDK may ask of the phone."""
 
     os_name: str  # "android" | "ios"
-    os_version: int
+    os_version: str  # "14", "14.5", "17.2.1": the release as the phone reports it
     records_trace: bool  # True when the phone traces OS events (reads, requests, results)
     app_build: AppBuild  # what the running app's package declares
 
