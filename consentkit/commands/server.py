@@ -75,9 +75,13 @@ def serve(
     """
     from ..server import create_app
     from ..server.bootstrap import PublishRefused, prepare
+    from ..server.services.senders import SenderConfigError
     from ..server.serving import worker_count_problem
 
-    app = create_app()
+    try:
+        app = create_app()
+    except SenderConfigError as exc:
+        raise click.ClickException(f"a setting cannot work: {exc}") from None
     if not dev:
         problem = worker_count_problem(app.config, workers)
         if problem:

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as cfg
 from . import db, extensions, problems
@@ -57,6 +58,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
     )
+    if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:
+        # Behind N reverse proxies, the client's address (rate limits) and scheme come
+        # from their X-Forwarded-* headers; without proxies those headers are ignored.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     problems.init_app(app)
     extensions.init_app(app)

@@ -41,6 +41,22 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "EXPORTS_ROOT": None,
         "JOBS_INLINE": True,
         "IMPORT_MAX_CONTACTS": 50,
+        # Codes and notices: see services/senders.py and docs/deployment.md.
+        "SENDER": "",
+        "SENDER_TIMEOUT_SECONDS": 5,
+        "SENDER_ATTEMPTS": 3,
+        "SMS_GATEWAY_URL": "",
+        "SMS_GATEWAY_AUTH_HEADER": "",
+        "SMS_GATEWAY_BODY": '{"to": "$phone", "text": "$text"}',
+        "SMS_GATEWAY_CONTENT_TYPE": "application/json",
+        "SMTP_HOST": "",
+        "SMTP_PORT": 587,
+        "SMTP_SECURITY": "starttls",
+        "SMTP_USERNAME": "",
+        "SMTP_PASSWORD": "",
+        "SMTP_FROM": "",
+        "SMTP_TO": "",
+        "TRUSTED_PROXIES": 0,
     }
 
 

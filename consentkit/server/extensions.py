@@ -10,8 +10,7 @@ from werkzeug.routing import BaseConverter, IntegerConverter
 
 from . import db
 from .problems import ProblemApi, problem_response
-from .services import tokens
-from .services.otp import OutboxSender, RefusingSender
+from .services import senders, tokens
 
 
 class RowId(IntegerConverter):
@@ -52,9 +51,7 @@ def init_app(app: Flask) -> None:
     api.init_app(app)
     app.extensions["consentkit.api"] = api
     limiter.init_app(app)
-    app.extensions["consentkit.sender"] = (
-        OutboxSender() if app.config["ENV"] in ("development", "test") else RefusingSender()
-    )
+    app.extensions["consentkit.sender"] = senders.from_config(app.config)
 
 
 @jwt.token_in_blocklist_loader
