@@ -8,7 +8,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.routing import BaseConverter, IntegerConverter
 
-from . import db
+from . import db, openapi
 from .problems import ProblemApi, problem_response
 from .services import senders, tokens
 
@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.config["RATELIMIT_HEADERS_ENABLED"] = True
     jwt.init_app(app)
     api.init_app(app)
+    openapi.init_app(app, api)
     app.extensions["consentkit.api"] = api
     limiter.init_app(app)
     app.extensions["consentkit.sender"] = senders.from_config(app.config)
