@@ -17,7 +17,7 @@ from flask import Blueprint, Flask
 from flask_smorest import Api
 from marshmallow import fields
 
-__all__ = ["SETTINGS", "init_app"]
+__all__ = ["SETTINGS", "file_response", "init_app"]
 
 # Swagger UI's JavaScript and CSS, as the package ships them (version in dist/VERSION).
 SWAGGER_UI_FILES = Path(flask_swagger_ui.__file__).parent / "dist"
@@ -69,6 +69,12 @@ def _decimal_as_string(self, field: fields.Field, **kwargs: Any) -> dict[str, An
     if field.as_string:
         return {"type": "string", "format": "decimal"}
     return {}
+
+
+def file_response(description: str, *media_types: str) -> dict[int, dict[str, Any]]:
+    """A 200 answered with a file's bytes, for ``@blp.doc(responses=...)``."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {200: {"description": description, "content": dict.fromkeys(media_types, binary)}}
 
 
 def init_app(app: Flask, api: Api) -> None:
