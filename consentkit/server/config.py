@@ -97,7 +97,10 @@ def load_or_create_secrets(instance_path: str) -> dict[str, str]:
     partial = path.with_name(f".secrets.{os.getpid()}.{secrets.token_hex(4)}")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
-        fh.writelines(f"{n}={fresh[n]}\n" for n in SECRET_NAMES)
+        # (other settings an operator keeps in the file stay in it)
+        fh.writelines(
+            f"{n}={fresh[n]}\n" for n in [*SECRET_NAMES, *sorted(set(found) - set(SECRET_NAMES))]
+        )
     if found:  # completing an older file: replace it whole
         os.replace(partial, path)
         return fresh
