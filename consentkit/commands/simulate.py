@@ -149,7 +149,7 @@ def output_options(command):
     "--out", type=click.Path(file_okay=False), default="reports/simulation", show_default=True
 )
 @output_options
-@click.option("--quiet", is_flag=True, help="No progress display.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 def simulate(
     apps_file,
     names,

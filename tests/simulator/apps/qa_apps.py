@@ -1,11 +1,8 @@
-"""Apps for the QA-tool tests: one that crashes, one that breaks two rules, a slow one,
-and two releases of one app (the later reads the IMEI at launch)."""
+"""Apps for the QA-tool tests: one that crashes, one that breaks two rules, a slow one."""
 
-import contextlib
 import time
 from pathlib import Path
 
-from consentkit.device_sdk.platform import IdentifierUnavailable, PlatformPermissionError
 from consentkit.simulator.app import App, AppContext
 
 MANIFEST = Path(__file__).resolve().parents[3] / "examples" / "manifests" / "zhenyi-erp.yaml"
@@ -34,12 +31,6 @@ def slow_first_device(ctx: AppContext) -> None:
         time.sleep(3)
 
 
-def read_imei_at_launch(ctx: AppContext) -> None:
-    """Where the OS still hands it out (Android before 10), the IMEI is read at launch."""
-    with contextlib.suppress(IdentifierUnavailable, PlatformPermissionError):
-        ctx.phone.identifier("imei")
-
-
 APPS = [
     App("crasher", MANIFEST, features={"import_contacts": read_whole_address_book}),
     App("well-behaved", MANIFEST),
@@ -52,6 +43,4 @@ APPS = [
         on_home=ask_location_on_home,
     ),
     App("slow-first", MANIFEST, on_launch=slow_first_device),
-    App("release-3.2", MANIFEST),
-    App("release-3.3", MANIFEST, on_launch=read_imei_at_launch),
 ]
