@@ -60,9 +60,11 @@ def load_side(path: str | Path, manifests: dict[str, Manifest]) -> Side:
         whole = json.loads(text)
     except json.JSONDecodeError:
         whole = None
-    if isinstance(whole, dict):
+    if isinstance(whole, dict) and not {"seq", "type"} & set(whole):  # one event is a trace
         if not {"summary", "findings", "funnel", "consent_rates", "apps"} <= set(whole):
-            raise DiffInputError(f"{path}: a JSON object, but not a consentkit report.json")
+            raise DiffInputError(
+                f"{path}: a JSON object, but not a consentkit report.json (nor a trace)"
+            )
         return _from_report(str(path), whole)
     if not manifests:
         raise DiffInputError(f"{path}: auditing a trace needs the apps' manifests (--manifest)")
