@@ -230,6 +230,7 @@ def _device(spec, app, host, rng, who, profile, tracer) -> Steps:
         app_id=app.manifest.id,
         clock=host.clock,
         tracer=tracer,
+        build=app.build,
     )
     salted = random.Random(f"{host.salt}:{rng.random()}") if host.salt else rng
     number = f"+86{salted.choice(['135', '136', '137', '138', '139'])}{salted.randrange(10**8):08d}"

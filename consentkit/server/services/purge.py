@@ -34,7 +34,7 @@ from ..models import (
     TokenFamily,
     User,
 )
-from . import audit_log
+from . import audit_log, serial
 from .storage import exports_folder, storage
 
 # Fields of a held record that describe the transaction, not the person.
@@ -50,7 +50,8 @@ def anonymize_payload(payload: dict[str, Any] | None) -> dict[str, Any]:
     return {**kept, "anonymized": True}
 
 
-def _hold(manifest: Manifest | None, category: str):
+def hold_for(manifest: Manifest | None, category: str):
+    """The legal hold that keeps ``category`` (anonymized), if the manifest has one."""
     if manifest is None:
         return None
     return next((h for h in manifest.rights.holds if category in h.categories), None)
@@ -64,7 +65,7 @@ def drop_media(payload: dict[str, Any] | None) -> None:
 
 
 def anonymize_item(item: CollectedItem, manifest: Manifest | None) -> None:
-    hold = _hold(manifest, item.category)
+    hold = hold_for(manifest, item.category)
     drop_media(item.payload)
     item.user_id = None
     item.payload = anonymize_payload(item.payload)
@@ -75,6 +76,7 @@ def anonymize_item(item: CollectedItem, manifest: Manifest | None) -> None:
 
 def purge_user(db: Session, user: User, manifests: dict[str, Manifest]) -> dict[str, int]:
     """Remove every trace of ``user``; held records are anonymized instead."""
+    serial.lock_subject(db, f"user:{user.id}")  # nothing of theirs commits after the purge
     counts = {"deleted": 0, "anonymized": 0, "devices": 0, "consents": 0}
     installs = list(
         db.scalars(select(InstallLink.install_id).where(InstallLink.user_id == user.id))
@@ -92,7 +94,7 @@ def purge_user(db: Session, user: User, manifests: dict[str, Manifest]) -> dict[
     )
     for row in rows:
         drop_media(row.payload)
-        hold = _hold(manifests.get(row.app_id), row.category)
+        hold = hold_for(manifests.get(row.app_id), row.category)
         if hold is None:
             continue
         end = add_duration(row.collected_at, hold.retention)
@@ -203,7 +205,7 @@ def retention(
     )
     for item in list(due):
         manifest = manifests.get(item.app_id)
-        hold = _hold(manifest, item.category)
+        hold = hold_for(manifest, item.category)
         action = (
             "anonymize" if hold and hold.then == "anonymize" and not item.anonymized else "delete"
         )
