@@ -26,7 +26,8 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def consentkit_serve(folder: Path, **settings: str):
     """``CONSENTKIT_ENV=development consentkit serve`` on a free port: its URL. The log
-    is checked for tracebacks when it stops."""
+    goes to a file (a pipe nobody reads would fill and stall the server) and is checked
+    for tracebacks when it stops."""
     port = _free_port()
     env = {
         **os.environ,
@@ -34,10 +35,12 @@ def consentkit_serve(folder: Path, **settings: str):
         "CONSENTKIT_INSTANCE_PATH": str(folder),
         **settings,
     }
+    folder.mkdir(parents=True, exist_ok=True)
+    log = (folder / "server.log").open("w")
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "consentkit"), "serve", "--port", str(port)],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -51,8 +54,9 @@ def consentkit_serve(folder: Path, **settings: str):
         yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
-        log = server.communicate(timeout=10)[0]
-    assert "Traceback" not in log
+        server.wait(timeout=10)
+        log.close()
+    assert "Traceback" not in (folder / "server.log").read_text()
 
 
 def test_smoke_on_50_devices_against_consentkit_serve_has_no_errors(tmp_path):
@@ -87,7 +91,7 @@ def test_an_unreachable_or_unsuitable_server_is_bad_input(tmp_path):
 
 
 def test_simulate_against_a_running_server(tmp_path):
-    with consentkit_serve(tmp_path, CONSENTKIT_RATELIMIT_ENABLED="false") as url:
+    with consentkit_serve(tmp_path / "server", CONSENTKIT_RATELIMIT_ENABLED="false") as url:
         port = int(url.rsplit(":", 1)[1])
         runner = CliRunner()
         smoke = str(examples_dir() / "scenarios" / "smoke.yaml")
