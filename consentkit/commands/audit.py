@@ -24,7 +24,8 @@ class DefaultToTrace(click.Group):
 
 @click.group(cls=DefaultToTrace)
 def audit() -> None:
-    """Audit device traces against the rule catalogue, or verify the server's audit log."""
+    """Audit device traces against the rule catalogue, compare two runs (``diff``), or
+    verify the server's audit log (``verify``)."""
 
 
 @audit.command("trace")
