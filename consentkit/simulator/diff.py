@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..policy import Manifest
-from .report.stats import RESULTS, consent_rates, funnel, signature
+from .report.stats import RESULTS, consent_rates, funnel, os_label, signature
 from .rules import audit
 from .trace_io import TraceError, devices_of, read_trace
 
@@ -80,7 +80,7 @@ def _from_trace(source: str, events: list[dict[str, Any]], manifests: dict[str, 
     devices = [d for d in devices_of(events) if d.app in manifests]
     for d in devices:
         side.devices[d.app] += 1
-        side.os_devices[f"{d.os} {d.os_version}"] += 1
+        side.os_devices[os_label(d)] += 1
     for f in audit(events, manifests):
         side.add_finding(f.app, f.rule, f.severity, f.device, f.message)
     side.funnel = funnel(devices)

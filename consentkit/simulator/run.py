@@ -116,10 +116,11 @@ class DeviceResult:
     app_name: str
     persona: str
     os: str
-    os_version: int
+    os_version: str
     events: list[dict[str, Any]] = field(default_factory=list)
     errors: list[DeviceError] = field(default_factory=list)
     expects: str | None = None
+    os_label: str = ""  # "android 10 (no Play services)": the release and device profile
     seconds: float = 0.0  # wall-clock time the device took
 
 
@@ -179,7 +180,7 @@ def run_device(spec: DeviceSpec, host: Host) -> DeviceResult:
     rng = random.Random(f"{spec.seed}:{job.app_name}:{spec.index}")
     timing = random.Random(f"{spec.seed}:{job.app_name}:{spec.index}:time")
     who = pick_persona(job.personas, rng)
-    profile = pick_os(job.os_mix, rng)
+    profile = pick_os(job.os_mix, rng, spec.index)
     result = DeviceResult(
         spec.device,
         app.manifest.id,
@@ -188,6 +189,7 @@ def run_device(spec: DeviceSpec, host: Host) -> DeviceResult:
         profile.os,
         profile.version,
         expects=app.expects,
+        os_label=profile.label,
     )
     host.begin_device(START)
     sink = ListSink()
@@ -316,7 +318,7 @@ def _lost(spec: DeviceSpec, error: DeviceError) -> DeviceResult:
     """The result of a device that never ran, or whose process died under it."""
     app = load_app(spec.job.app_file, spec.job.app_name)
     return DeviceResult(
-        spec.device, app.manifest.id, app.name, "", "", 0, errors=[error], expects=app.expects
+        spec.device, app.manifest.id, app.name, "", "", "", errors=[error], expects=app.expects
     )
 
 

@@ -72,12 +72,11 @@ def devices_of(events: list[dict[str, Any]]) -> list[DeviceResult]:
         key = (e["app"], e["device"])
         device = devices.get(key)
         if device is None:
-            device = devices[key] = DeviceResult(e["device"], e["app"], e["app"], "", "?", 0)
+            device = devices[key] = DeviceResult(e["device"], e["app"], e["app"], "", "?", "")
         device.events.append({k: v for k, v in e.items() if not k.startswith("_")})
         if e["type"] == "app.launch" and device.os == "?":
             device.os = str(e.get("os") or "?")
-            version = e.get("os_version")
-            device.os_version = version if isinstance(version, int) else 0
+            device.os_version = str(e.get("os_version", ""))
         elif e["type"] == "sim.error":
             device.errors.append(
                 DeviceError(

@@ -126,7 +126,7 @@ def test_audit_writes_the_same_outputs_for_a_trace(run, tmp_path):
 
 
 def test_junit_fails_an_app_built_to_break_a_rule_that_was_not_caught():
-    device = DeviceResult("nagger-00000", "zhenyi-erp", "nagger", "accept-all", "ios", 17)
+    device = DeviceResult("nagger-00000", "zhenyi-erp", "nagger", "accept-all", "ios", "17")
     device.expects = "PERM-REASK"
     meta = {"generated": "2026-03-02T01:00:00+00:00", "seed": 1, "server": "embedded"}
     report = build([device], [], {}, meta)

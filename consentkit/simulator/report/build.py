@@ -14,7 +14,7 @@ from typing import Any
 from ...policy import Manifest
 from ..rules import Finding, catalogue
 from ..run import DeviceResult
-from .stats import consent_rates, funnel
+from .stats import consent_rates, funnel, os_label
 
 __all__ = ["build", "verdict"]
 
@@ -100,7 +100,7 @@ def _timeline(device: DeviceResult, findings: list[dict[str, Any]]) -> dict[str,
         "app": device.app_name,
         "app_id": device.app,
         "persona": device.persona,
-        "os": f"{device.os} {device.os_version}",
+        "os": os_label(device),
         "findings": [f["id"] for f in findings],
         "errors": len(device.errors),
         "events": len(device.events),
@@ -143,7 +143,7 @@ def build(
                 "extra": {r: n for r, n in sorted(counts.items()) if expects and r != expects},
                 "verdict": verdict(counts, expects),
                 "personas": dict(Counter(d.persona for d in devices)),
-                "os": dict(Counter(f"{d.os} {d.os_version}" for d in devices)),
+                "os": dict(Counter(os_label(d) for d in devices)),
                 "errors": sum(len(d.errors) for d in devices),
                 "errored_devices": sum(1 for d in devices if d.errors),
                 "seconds": round(sum(d.seconds for d in devices), 3),
