@@ -23,9 +23,9 @@ def test_devices_are_reported_as_they_finish_not_in_submission_order():
         on_device=lambda r: finished.append(r.device),
     )
     assert sorted(finished) == [r.device for r in results]  # each device once
-    # the first device sleeps at launch: the others finish (and are counted) before it
+    # the first device sleeps at launch: the other worker's device finishes (and is
+    # counted) before it, where results consumed in order would have waited for it
     assert finished[0] != "slow-first-00000"
-    assert finished.index("slow-first-00000") >= 2
 
 
 class Clock:
