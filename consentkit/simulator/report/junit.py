@@ -3,7 +3,7 @@
 CI systems (GitLab, Jenkins, Azure DevOps, GitHub test reporters) read this format, so a
 rule an app breaks shows up as a failed test with its evidence, and a device that could
 not finish its scenario as a test in error with its traceback. The shape follows the
-Apache Ant JUnit schema (tests/data/schemas/JUnit.xsd checks it).
+Apache Ant JUnit schema (the tests read it back with junitparser).
 """
 
 from __future__ import annotations
