@@ -117,9 +117,7 @@ def virtual_phone(case: Case, script: Script):
     from consentkit.simulator.phone import OsProfile, VirtualPhone
 
     clock = VirtualClock()
-    profile = OsProfile(
-        case.os, case.release, "table phone", case.phone.get("play_services", True)
-    )
+    profile = OsProfile(case.os, case.release, "table phone", case.phone.get("play_services", True))
     phone = VirtualPhone(
         profile,
         persona("accept-all"),
@@ -227,9 +225,10 @@ def _matches(seen: dict[str, Any], expected: str | dict[str, Any]) -> bool:
         if key in expected:
             want[key] = expected[key]
     if "needless" in expected:
-        return all(seen.get(k) == v for k, v in want.items()) and bool(
-            seen.get("needless")
-        ) is expected["needless"]
+        return (
+            all(seen.get(k) == v for k, v in want.items())
+            and bool(seen.get("needless")) is expected["needless"]
+        )
     return all(seen.get(k) == v for k, v in want.items())
 
 
