@@ -18,8 +18,8 @@ from ..policy.appcheck import (
     read_android_manifest,
     read_plist,
 )
-from ..policy.located import PathPart, format_path, line_for, line_index
 from ..policy.loader import TextLoader
+from ..policy.located import PathPart, format_path, line_for, line_index
 
 
 @click.command("check-app")
@@ -72,6 +72,8 @@ def check_app(
             checked.append(privacy_path)
     except AppFileInvalid as exc:
         _bad_input([str(exc)])
+    order = {path: i for i, path in enumerate(checked)}
+    findings.sort(key=lambda f: (order.get(f.file, len(order)), f.line or 0))
     if fmt == "json":
         click.echo(
             json.dumps(

@@ -96,6 +96,11 @@ def check_android(m: Manifest, app: AndroidApp, locate: Locate = _path) -> list[
                 if key in m.permissions
                 else "the policy has no feature that asks for it"
             )
+            promised = [
+                c.fides_key for c in tax.categories_needing(key) if c.fides_key in m.never_collected
+            ]
+            if promised:
+                why += f"; the policy promises never to collect {', '.join(promised)}"
             found.append(
                 Finding(
                     app.path,
