@@ -233,3 +233,32 @@ def test_an_sdk_name_fills_the_list(fieldnotes_text):
     data["third_parties"][0]["sdk_name"] = "AdMeasure SDK"
     text = sdk_list(parse_manifest(yaml.safe_dump(data))).decode()
     assert "| AdMeasure SDK | Example Ads Measurement Ltd. |" in text
+
+
+def test_the_taxonomy_maps_onto_the_stores_own_vocabularies():
+    play = yaml.safe_load(
+        (ROOT / "consentkit/policy/data/play_data_safety.yaml").read_text("utf-8")
+    )
+    play_types = {t["id"] for t in play["data_types"]}
+    play_purposes = {p["id"] for p in play["purposes"]}
+    tax = taxonomy()
+    for cat in tax.categories.values():
+        if cat.collectable:
+            assert cat.play in play_types, cat.fides_key
+            assert "NSPrivacyCollectedDataType" + cat.apple in TYPES, cat.fides_key
+    for kind in tax.purpose_kinds.values():
+        assert kind.play in play_purposes, kind.fides_key
+        assert "NSPrivacyCollectedDataTypePurpose" + kind.apple in PURPOSES, kind.fides_key
+    # the manifest's account words each tick one of the template's responses
+    for vocabulary in ("account_creation", "outside_account"):
+        assert set(play[vocabulary]) == set(tax.words(vocabulary))
+
+
+def test_android_names_are_spelled_once():
+    from consentkit.policy.exports.android import other_android_permissions
+
+    names = [n for p in taxonomy().permissions.values() for n in p.android]
+    others = set(other_android_permissions())
+    assert not others & set(names)
+    for other in other_android_permissions().values():
+        assert other.category is None or taxonomy().categories[other.category].collectable
