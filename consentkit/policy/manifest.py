@@ -129,6 +129,11 @@ class ThirdParty:
     sdk_name: str | None = None  # the SDK's own name, when the recipient is an SDK in the app
 
     @property
+    def all_domains(self) -> tuple[str, ...]:
+        """Every domain it is reached at: its ``domains`` and its ``tracking_domains``."""
+        return tuple(dict.fromkeys(self.domains + self.tracking_domains))
+
+    @property
     def is_sdk(self) -> bool:
         """An SDK inside the app that collects data itself (China's SDK list names them)."""
         return self.kind == "sdk" or self.sdk_name is not None

@@ -262,3 +262,29 @@ def test_android_names_are_spelled_once():
     assert not others & set(names)
     for other in other_android_permissions().values():
         assert other.category is None or taxonomy().categories[other.category].collectable
+
+
+def test_an_advertiser_receiving_identifying_data_is_tracking(fieldnotes_text):
+    data = yaml.safe_load(fieldnotes_text)
+    data["purposes"]["ads_measurement"]["kind"] = "analytics"  # no longer an ad purpose
+    types = apple_types(plistlib.loads(privacy_info(parse_manifest(yaml.safe_dump(data)))))
+    assert (
+        types["NSPrivacyCollectedDataTypeDeviceID"]["NSPrivacyCollectedDataTypeTracking"] is False
+    )
+    data["third_parties"][0]["kind"] = "advertiser"
+    types = apple_types(plistlib.loads(privacy_info(parse_manifest(yaml.safe_dump(data)))))
+    assert types["NSPrivacyCollectedDataTypeDeviceID"]["NSPrivacyCollectedDataTypeTracking"] is True
+    data["third_parties"][0]["de_identified"] = True
+    types = apple_types(plistlib.loads(privacy_info(parse_manifest(yaml.safe_dump(data)))))
+    assert (
+        types["NSPrivacyCollectedDataTypeDeviceID"]["NSPrivacyCollectedDataTypeTracking"] is False
+    )
+    assert (
+        plistlib.loads(privacy_info(parse_manifest(yaml.safe_dump(data))))["NSPrivacyTracking"]
+        is False
+    )
+    data["third_parties"][0]["de_identified"] = False
+    assert (
+        plistlib.loads(privacy_info(parse_manifest(yaml.safe_dump(data))))["NSPrivacyTracking"]
+        is True
+    )

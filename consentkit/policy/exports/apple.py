@@ -14,7 +14,7 @@ from collections.abc import Callable
 from ..apple_vocab import apple_vocab
 from ..manifest import Manifest
 from ..taxonomy import taxonomy
-from .common import collected, is_tracking, linked, tracks
+from .common import collected, linked, tracks
 
 __all__ = [
     "privacy_document",
@@ -41,7 +41,7 @@ def privacy_document(m: Manifest) -> dict:
         entry["purposes"] |= {tax.purpose_kinds[m.purposes[p].kind].apple for p in cat.purposes}
     asks_att = any("tracking" in f.permissions for f in m.features.values())
     return {
-        "NSPrivacyTracking": asks_att or any(is_tracking(m, p) for p in m.purposes),
+        "NSPrivacyTracking": asks_att or any(entry["tracking"] for entry in types.values()),
         "NSPrivacyTrackingDomains": m.tracking_domains(),
         "NSPrivacyCollectedDataTypes": [
             {

@@ -52,8 +52,14 @@ def is_tracking(m: Manifest, purpose_id: str) -> bool:
 
 
 def tracks(m: Manifest, category: DataCategory) -> bool:
-    """Used to track the user: collected for a tracking purpose."""
-    return any(is_tracking(m, p) for p in category.purposes if p in m.purposes)
+    """Used to track the user: collected for a tracking purpose, or handed to an advertiser
+    in a form that identifies the user."""
+    if any(is_tracking(m, p) for p in category.purposes if p in m.purposes):
+        return True
+    return any(
+        party.kind == "advertiser" and not party.de_identified
+        for party in recipients(m, category.id)
+    )
 
 
 def is_optional(m: Manifest, category: DataCategory) -> bool:
