@@ -61,7 +61,10 @@ def type_uses(m: Manifest) -> dict[str, TypeUse]:
                 continue  # a service provider processing on our behalf: not sharing
             if party.name not in use.shared_with:
                 use.shared_with.append(party.name)
-            use.sharing |= {_play_purpose(m, p) for p in party.purposes if p in cat.purposes}
+            # why it is shared: the purposes it receives this category for (Google refuses a
+            # shared type without one, so all of the party's purposes if none is the category's)
+            why = [p for p in party.purposes if p in cat.purposes] or list(party.purposes)
+            use.sharing |= {_play_purpose(m, p) for p in why}
     return uses
 
 
