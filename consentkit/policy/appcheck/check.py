@@ -83,21 +83,27 @@ def check_android(m: Manifest, app: AndroidApp, locate: Locate = _path) -> list[
     needs that the app cannot request."""
     tax = taxonomy()
     allowed = allowed_android_permissions(m)
-    by_name = {n: key for key, p in tax.permissions.items() for n in p.android}
+    by_name: dict[str, list[str]] = {}
+    for key, perm in tax.permissions.items():
+        for n in perm.android:
+            by_name.setdefault(n, []).append(key)
     others = other_android_permissions()
     found = []
     for name, declared in app.permissions.items():
         if name in allowed:
             continue
         if name in by_name:
-            key = by_name[name]
+            keys = by_name[name]
             why = (
                 "the policy lists it under permissions but no feature asks for it"
-                if key in m.permissions
+                if any(k in m.permissions for k in keys)
                 else "the policy has no feature that asks for it"
             )
             promised = [
-                c.fides_key for c in tax.categories_needing(key) if c.fides_key in m.never_collected
+                c.fides_key
+                for k in keys
+                for c in tax.categories_needing(k)
+                if c.fides_key in m.never_collected
             ]
             if promised:
                 why += f"; the policy promises never to collect {', '.join(promised)}"
@@ -106,7 +112,8 @@ def check_android(m: Manifest, app: AndroidApp, locate: Locate = _path) -> list[
                     app.path,
                     declared.line,
                     "permission-not-in-policy",
-                    f"{name} ({key}: {tax.permissions[key].name}) is declared, but {why}",
+                    f"{name} ({'; '.join(f'{k}: {tax.permissions[k].name}' for k in keys)}) "
+                    f"is declared, but {why}",
                 )
             )
         elif name in others:
