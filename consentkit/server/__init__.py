@@ -14,7 +14,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from . import config as cfg
-from . import db, extensions, problems
+from . import config_checks, db, extensions, problems, response_headers
 from .api import register_blueprints
 
 __all__ = ["create_app"]
@@ -59,6 +59,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     db.init_app(app)
     problems.init_app(app)
+    response_headers.init_app(app)
+    config_checks.init_app(app)
     extensions.init_app(app)
     register_blueprints(app)
     return app

@@ -38,12 +38,19 @@ def free_port() -> int:
 
 @dataclass
 class Live:
-    """A running server: its API base, its database and its log."""
+    """A running server: its API base, its database, its log and its processes."""
 
     base: str
     database_url: str
     env: dict[str, str]
     log_path: Path
+    process: subprocess.Popen | None = None
+
+    def worker_pids(self) -> list[int]:
+        """The gunicorn workers: the master's children."""
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return [int(c) for c in children]
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.base, timeout=60)
@@ -82,8 +89,19 @@ def _drop_schema(schema: str) -> None:
 
 
 @contextmanager
-def live_server(backend: str, tmp: Path, *, workers: int = 3, threads: int = 4) -> Iterator[Live]:
-    """Migrate, publish the example manifests, start gunicorn; stop it afterwards."""
+def live_server(
+    backend: str,
+    tmp: Path,
+    *,
+    workers: int = 3,
+    threads: int = 4,
+    settings: dict[str, str] | None = None,
+    gunicorn_args: tuple[str, ...] = (),
+) -> Iterator[Live]:
+    """Migrate, publish the example manifests, start gunicorn; stop it afterwards.
+
+    ``settings`` adds environment variables (rate limits are off unless they turn them on); ``gunicorn_args``
+    go to gunicorn before the app (``-c python:consentkit.server.gunicorn_conf``)."""
     schema = f"live_{uuid.uuid4().hex[:8]}"
     if backend == "postgres":
         url = _postgres_schema_url(schema)
@@ -98,6 +116,7 @@ def live_server(backend: str, tmp: Path, *, workers: int = 3, threads: int = 4) 
         "CONSENTKIT_RATELIMIT_ENABLED": "false",
         "CONSENTKIT_ARGON2_TIME_COST": "1",
         "CONSENTKIT_ARGON2_MEMORY_COST": "256",
+        **(settings or {}),
     }
     manifests = [str(FIELDNOTES), *map(str, manifest_paths())]
     for step in (["db", "upgrade"], ["policy", "publish", *manifests]):
@@ -116,6 +135,7 @@ def live_server(backend: str, tmp: Path, *, workers: int = 3, threads: int = 4) 
             str(threads),
             "--bind",
             f"127.0.0.1:{port}",
+            *gunicorn_args,
             "consentkit.server.wsgi:app",
         ],
         env=env,
@@ -134,7 +154,7 @@ def live_server(backend: str, tmp: Path, *, workers: int = 3, threads: int = 4) 
             assert server.poll() is None, log_path.read_text()
             assert time.monotonic() < deadline, "gunicorn did not answer in 30 s"
             time.sleep(0.1)
-        yield Live(base, url, env, log_path)
+        yield Live(base, url, env, log_path, server)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from .. import db
+from ..limits import limited
 from ..models import CollectedItem, Product
 from ..problems import Problem
 from ..services import business
@@ -88,6 +89,7 @@ def read(product_id: str):
 
 
 @blp.route("/products/<product_id>/qr.<fmt>")
+@limited("HEAVY_LIMIT_PER_USER")
 @blp.doc(security=AUTH, responses={200: {"description": "PNG or SVG"}})
 def product_qr(product_id: str, fmt: str):
     """The product's QR code: a signed, random token — no id, no personal data."""
