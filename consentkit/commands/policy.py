@@ -8,6 +8,7 @@ import click
 
 from ..policy import ManifestInvalid, load_manifest
 from ..policy.exports import EXPORTS
+from .coverage import coverage
 
 
 @click.group()
@@ -35,6 +36,9 @@ def validate(manifests: tuple[str, ...]) -> None:
         )
     if failed:
         raise click.exceptions.Exit(1)
+
+
+policy.add_command(coverage)
 
 
 @policy.command()

@@ -93,13 +93,22 @@ class PersonaUI:
         if not self.who.agree:
             return PolicyChoice(False)
         optional = manifest.optional_purposes()
+        # Sensitive data under basic purposes is a separate tick of its own, answered like
+        # the optional purposes.
+        separate = [
+            c
+            for c, d in manifest.data_categories.items()
+            if manifest.is_sensitive(c) and any(manifest.purposes[p].basic for p in d.purposes)
+        ]
         if self.who.optional == "all":
-            chosen = set(optional)
+            chosen, ticked = set(optional), set(separate)
         elif self.who.optional == "none":
-            chosen = set()
+            chosen, ticked = set(), set()
         else:
-            chosen = {p for p in optional if self.rng.random() < float(self.who.optional)}
-        return PolicyChoice(True, chosen)
+            share = float(self.who.optional)
+            chosen = {p for p in optional if self.rng.random() < share}
+            ticked = {c for c in separate if self.rng.random() < share}
+        return PolicyChoice(True, chosen, ticked)
 
     def show_rationale(self, permission: str, text: str) -> bool:
         return self.who.rationale

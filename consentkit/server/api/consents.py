@@ -5,7 +5,6 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from ...policy import taxonomy
 from .. import db
 from ..models import ConsentReceipt
 from ..problems import Problem
@@ -93,11 +92,10 @@ def give(body: dict):
             current_version=manifest.version,
         )
     _unknown(manifest, body["purposes"])
-    tax = taxonomy()
     bad_cats = {
         c: ["Not a sensitive category of this policy."]
         for c in body["categories"]
-        if c not in manifest.data_categories or not tax.categories[c].sensitive
+        if c not in manifest.data_categories or not manifest.is_sensitive(c)
     }
     if bad_cats:
         raise Problem(

@@ -18,6 +18,7 @@ from .edge import Blueprint, Identifier, Text
 blp = Blueprint("customers", __name__, description="Customers of the organization")
 
 LOCATION_CATEGORIES = ("user.location.precise", "user.location.coarse")
+CALL_RECORD = "user.calls.log"
 
 
 class LocationIn(Schema):
@@ -288,13 +289,23 @@ def import_contacts(body: dict):
 @blp.response(201, CallOut)
 @blp.doc(security=AUTH)
 def record_call(body: dict, customer_id: str):
-    """Record that you started a call to this customer (the app's quick call). The call's
-    content and the phone's call history are not accepted."""
+    """Record that you started a call to this customer (the app's quick call). A call
+    record is call information (``user.calls.log``): kept only where the policy declares it
+    for the calling feature and under a live consent, never where it promises not to store
+    it. The call's content and the phone's call history are not accepted."""
     user, s, member = _context()
     customer = business.owned(s, Customer, customer_id, member.org_id)
     manifest = policies.current(s, body["app_id"])
-    if not manifest.features_requesting("phone.call"):
+    calling = manifest.features_requesting("phone.call")
+    if not calling:
         raise Problem(422, "undeclared_feature", f"{manifest.id} declares no calling feature")
+    if CALL_RECORD in manifest.never_collected:
+        raise Problem(
+            403,
+            "never_collected",
+            f"{manifest.id} promises not to obtain or store call information; nothing was kept",
+        )
+    business.consent_for(s, user, manifest.id, CALL_RECORD, calling[0])
     call = CallRecord(org_id=member.org_id, customer_id=customer.id, user_id=user.id)
     s.add(call)
     s.commit()

@@ -11,7 +11,7 @@ from ...policy.payloads import validate_payload
 from .. import db
 from ..db import utcnow
 from ..limits import limited
-from ..models import CollectedItem, RightsRequest
+from ..models import CollectedItem, Membership, RightsRequest
 from ..problems import Problem
 from ..services import (
     audit_log,
@@ -21,7 +21,6 @@ from ..services import (
     passwords,
     personal_data,
     policies,
-    purge,
     rights,
     serial,
 )
@@ -96,6 +95,8 @@ class CorrectedAnswer(Schema):
 class CountsAnswer(Schema):
     deleted = fields.Integer()
     anonymized = fields.Integer()
+    forwarded_to = fields.String(allow_none=True)  # the organization that decides
+    request = fields.String(allow_none=True)
 
 
 def request_view(row: RightsRequest) -> dict:
@@ -154,23 +155,13 @@ def delete_category(query: dict):
         )
     serial.lock_subject(s, f"user:{user.id}")  # no collect of this category commits after
     row = rights.open_request(s, user, manifest, "deletion")
-    counts = {"deleted": 0, "anonymized": 0}
-    items = s.scalars(
-        select(CollectedItem).where(
-            CollectedItem.user_id == user.id,
-            CollectedItem.app_id == manifest.id,
-            CollectedItem.category == query["category"],
-        )
-    )
-    held = any(query["category"] in h.categories for h in manifest.rights.holds)
-    for item in list(items):
-        if held:
-            purge.anonymize_item(s, item, manifest)
-            counts["anonymized"] += 1
-        else:
-            purge.drop_media(s, item.payload)
-            s.delete(item)
-            counts["deleted"] += 1
+    member = s.get(Membership, user.id)
+    if manifest.data_categories[query["category"]].answered_by == "organization" and member:
+        # Processed on the organization's behalf: its admins answer, within the deadline.
+        rights.forward(s, row, member.org_id, query["category"])
+        s.commit()
+        return {"deleted": 0, "anonymized": 0, "forwarded_to": member.org_id, "request": row.id}
+    counts = rights.delete_category(s, user.id, manifest, query["category"])
     rights.complete(s, row, counts)
     s.commit()
     return counts

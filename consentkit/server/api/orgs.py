@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 
 from .. import db
 from ..db import utcnow
-from ..models import Invitation, Membership, Organization, User
+from ..models import Invitation, Membership, Organization, RightsRequest, User
 from ..problems import Problem
-from ..services import audit_log, business, phones, serial
+from ..services import audit_log, business, phones, policies, rights, serial
 from .common import AUTH, current_user
 from .edge import Blueprint, Text
 
@@ -39,6 +39,21 @@ class InviteRequest(Schema):
 
 class RoleRequest(Schema):
     role = Text(required=True, max_length=8, validate=validate.OneOf(ROLES))
+
+
+class AnswerRequest(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["delete", "refuse"]))
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class ForwardedSchema(Schema):
+    id = fields.String()
+    kind = fields.String()
+    app_id = fields.String()
+    category = fields.String()
+    status = fields.String()
+    due_at = fields.DateTime()
+    days_left = fields.Float()
 
 
 class OrgSchema(Schema):
@@ -390,3 +405,65 @@ def remove_member(user_id: str):
         s, f"user:{user.id}", "org.member_removed", f"org:{member.org_id}", member=user_id
     )
     s.commit()
+
+
+def _forwarded_view(row: RightsRequest) -> dict:
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "app_id": row.app_id,
+        "category": (row.result or {}).get("category"),
+        "status": row.status,
+        "due_at": row.due_at,
+        "days_left": rights.days_left(row),
+    }
+
+
+def _forwarded(s, org_id: str) -> list[RightsRequest]:
+    """Requests forwarded to this organization (few: a scan of the forwarded ones)."""
+    rows = s.scalars(select(RightsRequest).where(RightsRequest.status == "forwarded"))
+    return [r for r in rows if (r.result or {}).get("forwarded_to") == org_id]
+
+
+@blp.route("/orgs/requests")
+@blp.response(200, ForwardedSchema(many=True))
+@blp.doc(security=AUTH)
+def forwarded_requests():
+    """Rights requests of members about data the organization controls (a processor-role
+    category of the policy), waiting for an admin's answer, oldest first."""
+    s = db.session()
+    _, member = _admin(s, changes=False)
+    return [
+        _forwarded_view(r) for r in sorted(_forwarded(s, member.org_id), key=lambda r: r.due_at)
+    ]
+
+
+@blp.route("/orgs/requests/<request_id>/answer", methods=["POST"])
+@blp.arguments(AnswerRequest)
+@blp.response(200, ForwardedSchema)
+@blp.doc(security=AUTH)
+def answer_request(body: dict, request_id: str):
+    """An admin answers a forwarded deletion: delete the member's data of that category
+    (a legal hold anonymizes instead) or refuse, with a reason the member can read."""
+    s = db.session()
+    _, member = _admin(s, changes=False)
+    row = s.get(RightsRequest, request_id)
+    if row is None or row not in _forwarded(s, member.org_id):
+        raise Problem(404, "not_found", "No such request forwarded to your organization.")
+    category = row.result["category"]
+    serial.lock_subject(s, f"user:{row.user_id}")  # as a member's own deletion does
+    if body["decision"] == "delete":
+        counts = rights.delete_category(s, row.user_id, policies.current(s, row.app_id), category)
+        rights.complete(s, row, {**row.result, **counts, "decision": "delete"})
+    else:
+        rights.complete(s, row, {**row.result, "decision": "refuse", "reason": body["reason"]})
+    audit_log.append(
+        s,
+        f"user:{member.user_id}",
+        f"rights.{row.kind}.answered",
+        f"request:{row.id}",
+        organization=member.org_id,
+        decision=body["decision"],
+    )
+    s.commit()
+    return _forwarded_view(row)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
-from ...policy import Manifest, taxonomy
+from ...policy import Manifest
 from ..db import utcnow
 from ..models import ConsentEvent, InstallLink, User
 from ..problems import Problem
@@ -392,6 +392,6 @@ def record_guardian(
 
 
 def sensitive_needs_own_consent(manifest: Manifest, category: str, purpose: str) -> bool:
-    """A sensitive category under a basic purpose needs its own explicit consent."""
-    cat = taxonomy().categories.get(category)
-    return bool(cat and cat.sensitive and manifest.purposes[purpose].basic)
+    """A sensitive category (by the taxonomy or the policy's own word) under a basic
+    purpose needs its own explicit consent."""
+    return manifest.is_sensitive(category) and manifest.purposes[purpose].basic

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from ...policy import Manifest, taxonomy
+from ...policy import Manifest
 from ..models import ConsentReceipt
 
 VERSION = "KI-CR-v1.1.0"
@@ -62,13 +62,12 @@ def make(
     at: datetime,
 ) -> ConsentReceipt:
     """Build, chain and store the receipt of one consent change."""
-    tax = taxonomy()
     previous = _previous(db, manifest.id, chain_subjects)
     spi = sorted(
         {
             c
             for c, d in manifest.data_categories.items()
-            if tax.categories[c].sensitive and set(d.purposes) & set(granted)
+            if manifest.is_sensitive(c) and set(d.purposes) & set(granted)
         }
     )
     purposes = []
