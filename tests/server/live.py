@@ -100,8 +100,9 @@ def live_server(
 ) -> Iterator[Live]:
     """Migrate, publish the example manifests, start gunicorn; stop it afterwards.
 
-    ``settings`` adds environment variables (rate limits are off unless they turn them on); ``gunicorn_args``
-    go to gunicorn before the app (``-c python:consentkit.server.gunicorn_conf``)."""
+    ``settings`` adds environment variables (rate limits are off unless they turn them
+    on); ``gunicorn_args`` go to gunicorn before the app
+    (``-c python:consentkit.server.gunicorn_conf``)."""
     schema = f"live_{uuid.uuid4().hex[:8]}"
     if backend == "postgres":
         url = _postgres_schema_url(schema)

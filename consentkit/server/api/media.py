@@ -83,6 +83,7 @@ def decode_budget() -> images.DecodeBudget:
     app = current_app
     budget = app.extensions.get("consentkit.decode_budget")
     if budget is None:
+        images.return_large_buffers()
         pixels = app.config["MEDIA_DECODE_BUDGET_PIXELS"] or app.config["MEDIA_MAX_PIXELS"]
         budget = app.extensions.setdefault(
             "consentkit.decode_budget", images.DecodeBudget(int(pixels))
