@@ -8,6 +8,7 @@ A client branches on ``code``, never on the wording.
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from flask import Flask, Response, json
@@ -134,7 +135,20 @@ class ProblemApi(Api):
             )
         code = STATUS_CODES.get(status, "http_error")
         detail = data.get("message") or error.description or code
-        return problem_response(status, code, str(detail), headers=_kept_headers(error, data))
+        headers = _kept_headers(error, data)
+        if status == 429 and "Retry-After" not in headers:
+            wait = _limit_reset_in()
+            headers["Retry-After"] = str(wait)
+            detail = f"Too many requests ({detail}); try again in {wait} seconds."
+        return problem_response(status, code, str(detail), headers=headers)
+
+
+def _limit_reset_in() -> int:
+    """Seconds until the rate limit this request broke lets the next one through."""
+    from .extensions import limiter
+
+    limit = limiter.current_limit
+    return max(1, int(limit.reset_at - time.time())) if limit else 60
 
 
 def _kept_headers(error: HTTPException, data: dict[str, Any]) -> dict[str, str]:
