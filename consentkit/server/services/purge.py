@@ -212,8 +212,35 @@ def _purge_business(db: Session, user: User) -> int:
     db.execute(delete(QrToken).where(QrToken.object_id.in_(created or [""])))
     db.execute(delete(CallRecord).where(CallRecord.user_id == user.id))
     db.execute(delete(Customer).where(Customer.created_by == user.id))
-    db.execute(delete(Membership).where(Membership.user_id == user.id))
+    member = db.get(Membership, user.id)
+    if member is not None:
+        db.delete(member)
+        db.flush()
+        _keep_an_admin(db, member.org_id)
     return len(created)
+
+
+def _keep_an_admin(db: Session, org_id: str) -> None:
+    """The organization's last admin was purged: so that its remaining members are not
+    left with nobody to manage them, one of them (the first by id) becomes admin, and the
+    audit log says so."""
+    members = list(
+        db.scalars(
+            select(Membership).where(Membership.org_id == org_id).order_by(Membership.user_id)
+        )
+    )
+    if members and not any(m.role == "admin" for m in members):
+        members[0].role = "admin"
+        audit_log.append(
+            db,
+            "system",
+            "org.role_changed",
+            f"org:{org_id}",
+            member=members[0].user_id,
+            before="member",
+            role="admin",
+            reason="the last admin's account was purged",
+        )
 
 
 def retention(
