@@ -88,6 +88,19 @@ def _drop_schema(schema: str) -> None:
     engine.dispose()
 
 
+def _setup_here(url: str, instance: Path, manifests: list[str]) -> None:
+    from consentkit.server.bootstrap import publish_all
+    from consentkit.server.migrate import upgrade
+
+    from .conftest import make_app
+
+    instance.mkdir(parents=True, exist_ok=True)
+    upgrade(url)
+    app = make_app(url, instance, ENV="development")
+    publish_all(app, [Path(m) for m in manifests])
+    app.extensions["consentkit.engine"].dispose()
+
+
 @contextmanager
 def live_server(
     backend: str,
@@ -97,12 +110,15 @@ def live_server(
     threads: int = 4,
     settings: dict[str, str] | None = None,
     gunicorn_args: tuple[str, ...] = (),
+    cli_setup: bool = True,
 ) -> Iterator[Live]:
     """Migrate, publish the example manifests, start gunicorn; stop it afterwards.
 
     ``settings`` adds environment variables (rate limits are off unless they turn them
     on); ``gunicorn_args`` go to gunicorn before the app
-    (``-c python:consentkit.server.gunicorn_conf``)."""
+    (``-c python:consentkit.server.gunicorn_conf``). Without ``cli_setup`` the schema and
+    the manifests are set up from this process (the same functions, two fewer
+    interpreters to start) — for tests that are not about the deployment steps."""
     schema = f"live_{uuid.uuid4().hex[:8]}"
     if backend == "postgres":
         url = _postgres_schema_url(schema)
@@ -120,11 +136,14 @@ def live_server(
         **(settings or {}),
     }
     manifests = [str(FIELDNOTES), *map(str, manifest_paths())]
-    for step in (["db", "upgrade"], ["policy", "publish", *manifests]):
-        done = subprocess.run(
-            [str(BIN / "consentkit"), *step], env=env, capture_output=True, text=True
-        )
-        assert done.returncode == 0, done.stderr + done.stdout
+    if cli_setup:
+        for step in (["db", "upgrade"], ["policy", "publish", *manifests]):
+            done = subprocess.run(
+                [str(BIN / "consentkit"), *step], env=env, capture_output=True, text=True
+            )
+            assert done.returncode == 0, done.stderr + done.stdout
+    else:
+        _setup_here(url, tmp / "instance", manifests)
     log_path = tmp / "gunicorn.log"
     log = log_path.open("w")
     server = subprocess.Popen(

@@ -180,21 +180,40 @@ def test_a_multiprocess_server_with_limits_in_memory_refuses_requests(app_factor
 
 
 def test_gunicorn_refuses_several_workers_counting_in_memory(tmp_path):
-    """With two workers each counted on its own: 10 codes before a 429."""
-    for args in ((), ("-c", "python:consentkit.server.gunicorn_conf")):
-        with (
-            pytest.raises(AssertionError) as refused,
-            live_server(
-                "sqlite",
-                tmp_path / str(len(args)),
-                workers=2,
-                settings={"CONSENTKIT_RATELIMIT_ENABLED": "true"},
-                gunicorn_args=args,
-            ),
-        ):
-            pass
-        assert "needs a shared rate-limit store" in str(refused.value)
-        assert "CONSENTKIT_RATELIMIT_STORAGE_URI" in str(refused.value)
+    """With two workers each counted on its own: 10 codes before a 429. The README's plain
+    command: each worker refuses to boot, saying why, and gunicorn stops."""
+    with (
+        pytest.raises(AssertionError) as refused,
+        live_server(
+            "sqlite",
+            tmp_path,
+            workers=2,
+            settings={"CONSENTKIT_RATELIMIT_ENABLED": "true"},
+            cli_setup=False,
+        ),
+    ):
+        pass
+    assert "needs a shared rate-limit store" in str(refused.value)
+    assert "CONSENTKIT_RATELIMIT_STORAGE_URI" in str(refused.value)
+
+
+def test_the_shipped_gunicorn_config_refuses_before_forking(monkeypatch):
+    from consentkit.server import gunicorn_conf
+
+    class Server:
+        class cfg:
+            workers = 3
+
+        class log:
+            error = staticmethod(lambda message: None)
+
+    monkeypatch.delenv("CONSENTKIT_RATELIMIT_STORAGE_URI", raising=False)
+    monkeypatch.delenv("CONSENTKIT_RATELIMIT_ENABLED", raising=False)
+    with pytest.raises(SystemExit) as refused:
+        gunicorn_conf.on_starting(Server)
+    assert "--workers 3 needs a shared rate-limit store" in str(refused.value)
+    monkeypatch.setenv("CONSENTKIT_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    gunicorn_conf.on_starting(Server)  # shared: starts
 
 
 @needs_redis
@@ -205,7 +224,9 @@ def test_two_workers_share_the_limits_in_redis(tmp_path):
         "CONSENTKIT_RATELIMIT_STORAGE_URI": REDIS_URL,
         "CONSENTKIT_RATELIMIT_KEY_PREFIX": prefix,
     }
-    with live_server("sqlite", tmp_path, workers=2, threads=1, settings=settings) as live:
+    with live_server(
+        "sqlite", tmp_path, workers=2, threads=1, settings=settings, cli_setup=False
+    ) as live:
         phone = new_phone()
         statuses = []
         for _ in range(8):  # fresh connections: the requests spread over both workers
