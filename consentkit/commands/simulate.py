@@ -59,7 +59,11 @@ def print_summary(outcome) -> None:
     "os_mix",
     default="mix",
     show_default=True,
-    help="mix, android, ios, or one release such as android-14.",
+    help=(
+        "A mix (mix, releases, android, ios), a device profile, one release such as "
+        "android-14 or ios-14.5, or a comma list the devices take in turn "
+        "(see simulator/data/devices.yaml)."
+    ),
 )
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option(

@@ -41,6 +41,7 @@ class Reason(StrEnum):
     UNAVAILABLE = "unavailable"
     RESTRICTED = "restricted"
     MISSING_USAGE_DESCRIPTION = "missing_usage_description"
+    NOT_NEEDED = "not_needed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,17 @@ class Decision:
 
 ALLOWED = Decision(True, Reason.OK)
 WINDOW = timedelta(minutes=1)
+
+# What iOS would do with a request whose Info.plist usage-description string is missing.
+_WITHOUT_DESCRIPTION = {
+    "ignored": lambda p: (
+        f"the app has no usage description for {p}: iOS would ignore the request silently "
+        "(no dialog, nothing granted)"
+    ),
+    "terminates": lambda p: (
+        f"the app has no usage description for {p}: iOS would terminate the app"
+    ),
+}
 
 
 def _no(reason: Reason, detail: str, *, settings: bool = False) -> Decision:
@@ -192,10 +204,9 @@ class Gate:
                 self.consents.consented(x) for x in purposes & set(self._feature_purposes[feature])
             ):
                 return _no(Reason.PURPOSE_NOT_CONSENTED, f"no consented purpose needs {p}")
-            if rules.usage_description and not self.permissions.platform.has_usage_description(p):
-                return _no(
-                    Reason.MISSING_USAGE_DESCRIPTION, f"the app has no usage description for {p}"
-                )
+            missing = rules.missing_usage_description.get(p)
+            if missing and not self.permissions.platform.has_usage_description(p):
+                return _no(Reason.MISSING_USAGE_DESCRIPTION, _WITHOUT_DESCRIPTION[missing](p))
             status = self.permissions.status(p)
             if status == "blocked":
                 return _no(
@@ -209,9 +220,10 @@ class Gate:
             if status == "denied" and refused and self.clock() - refused < self._cooldown:
                 return _no(Reason.COOLDOWN, f"{p} was refused at {refused.isoformat()}; wait")
         for p in permissions:
-            if (feature, p) not in self._rationale_shown and self.permissions.status(p) not in (
-                "granted",
-                "limited",
+            if (
+                (feature, p) not in self._rationale_shown
+                and self.permissions.status(p) not in ("granted", "limited")
+                and not self.permissions.will_grant_silently(p)  # no dialog to explain
             ):
                 return _no(Reason.RATIONALE_REQUIRED, f"explain why {feature} needs {p} first")
         return ALLOWED

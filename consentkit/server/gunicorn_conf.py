@@ -14,11 +14,12 @@ Command-line options given after ``-c`` override these.
 
 from consentkit.server import config as _config
 from consentkit.server.config_checks import worker_count_problem as _worker_count_problem
+from consentkit.server.logs import GUNICORN_SETTINGS as _LOGS
 
-logger_class = "consentkit.server.logs.GunicornLogger"
-accesslog = "-"
-errorlog = "-"
-access_log_format = "%(m)s %(U)s %(s)s %(M)sms"
+logger_class = _LOGS["logger_class"]
+accesslog = _LOGS["accesslog"]
+errorlog = _LOGS["errorlog"]
+access_log_format = _LOGS["access_log_format"]
 # No control socket: it lives at one path per user, and a second server would take it over.
 control_socket_disable = True
 

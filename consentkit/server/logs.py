@@ -35,7 +35,15 @@ from typing import Any
 
 from gunicorn import glogging
 
-__all__ = ["GunicornLogger", "JsonFormatter", "Redact", "configure", "guard_handlers", "redact"]
+__all__ = [
+    "GUNICORN_SETTINGS",
+    "GunicornLogger",
+    "JsonFormatter",
+    "Redact",
+    "configure",
+    "guard_handlers",
+    "redact",
+]
 
 R = "[redacted]"
 # (what, pattern, replacement) — applied in this order to every message and traceback.
@@ -226,6 +234,16 @@ def guard_handlers() -> None:
     for logger in loggers:
         for handler in logger.handlers:
             _own(handler)
+
+
+# gunicorn settings for these logs (``gunicorn_conf`` and ``consentkit serve`` use them);
+# ``--access-logfile`` / ``--error-logfile`` still choose where they go.
+GUNICORN_SETTINGS: dict[str, Any] = {
+    "logger_class": "consentkit.server.logs.GunicornLogger",
+    "accesslog": "-",
+    "errorlog": "-",
+    "access_log_format": "%(m)s %(U)s %(s)s %(M)sms",
+}
 
 
 class GunicornLogger(glogging.Logger):

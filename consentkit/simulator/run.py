@@ -63,10 +63,11 @@ class DeviceResult:
     app_name: str
     persona: str
     os: str
-    os_version: int
+    os_version: str
     events: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     expects: str | None = None
+    os_label: str = ""  # "android 10 (no Play services)": the release and device profile
 
 
 @cache
@@ -214,7 +215,7 @@ def run_device(spec: DeviceSpec, host: Host) -> DeviceResult:
     scenario = _scenario(job.scenario_file)
     rng = random.Random(f"{spec.seed}:{job.app_name}:{spec.index}")
     who = pick_persona(job.personas, rng)
-    profile = pick_os(job.os_mix, rng)
+    profile = pick_os(job.os_mix, rng, spec.index)
     device_id = f"{job.app_name}-{spec.index:05d}"
     host.clock.current = host.start_time(START)
     sink = ListSink()
@@ -252,6 +253,7 @@ def run_device(spec: DeviceSpec, host: Host) -> DeviceResult:
         profile.os,
         profile.version,
         expects=app.expects,
+        os_label=profile.label,
     )
     host.drain_log()
     for step in scenario.steps:

@@ -20,7 +20,7 @@ from ..problems import Problem
 from ..services import audit_log, otp, personal_data, rights, staff
 from .common import AUTH, current_user
 from .edge import Blueprint, CategoryKey, Identifier, Int, Text
-from .me import RequestSchema, request_view
+from .me import DataAnswer, RequestSchema, request_view
 
 blp = Blueprint("admin", __name__, description="Auditors, the DPO and admins")
 
@@ -49,6 +49,19 @@ class IncidentRequest(Schema):
         Text(max_length=32), required=True, validate=validate.Length(max=100_000)
     )
     detected_at = fields.AwareDateTime(required=True)
+
+
+class ConsentRecords(Schema):
+    schema = fields.String()
+    app_id = fields.String()
+    records = fields.List(fields.Dict())
+
+
+class AuditCheck(Schema):
+    ok = fields.Boolean()
+    entries = fields.Integer()
+    broken_at = fields.Integer(allow_none=True)
+    reason = fields.String()
 
 
 class IncidentSchema(Schema):
@@ -85,7 +98,7 @@ def _incident_view(row: Incident) -> dict:
 @blp.route("/admin/users/<user_id>/data")
 @limited("HEAVY_LIMIT_PER_USER")
 @blp.arguments(RecordsQuery, location="query")
-@blp.response(200, description="A JSON document.")
+@blp.response(200, DataAnswer)
 @blp.doc(security=AUTH)
 def read_user_data(query: dict, user_id: str):
     """A user's data in one app, for that app's staff; the read is audited and shown to
@@ -203,7 +216,7 @@ def incident(incident_id: str):
 @blp.route("/admin/consent-records")
 @limited("HEAVY_LIMIT_PER_USER")
 @blp.arguments(RecordsQuery, location="query")
-@blp.response(200, description="A JSON document.")
+@blp.response(200, ConsentRecords)
 @blp.doc(security=AUTH)
 def consent_records(query: dict):
     """Consent records in the spirit of ISO/IEC TS 27560: one record per subject and
@@ -250,7 +263,7 @@ def consent_records(query: dict):
 
 
 @blp.route("/admin/audit/verify")
-@blp.response(200, description="A JSON document.")
+@blp.response(200, AuditCheck)
 @blp.doc(security=AUTH)
 def verify_audit_log():
     """Whether the audit log is intact: an auditor's check, on any app (it shows counts,

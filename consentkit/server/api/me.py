@@ -12,6 +12,7 @@ from .. import db
 from ..db import utcnow
 from ..limits import limited
 from ..models import CollectedItem, Membership, RightsRequest
+from ..openapi import file_response
 from ..problems import Problem
 from ..services import (
     audit_log,
@@ -255,7 +256,7 @@ def export_status(request_id: str):
 
 
 @blp.route("/me/exports/<request_id>/download")
-@blp.doc(security=AUTH, responses={200: {"description": "the ZIP"}})
+@blp.doc(security=AUTH, responses=file_response("The ZIP.", "application/zip"))
 def download_export(request_id: str):
     """The ZIP, to its owner only, for 24 hours."""
     row = _own_request(request_id, "export")

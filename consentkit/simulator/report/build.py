@@ -23,19 +23,64 @@ def _verdict(app_findings: Counter, expects: str | None) -> str:
     return "caught" if set(app_findings) == {expects} else "missed"
 
 
+# How the OS decided, counted beside the outcomes (extensions of the trace's
+# permission.dialog and permission.result events, see docs/platforms.md):
+#   silent     granted with no dialog of its own (through its group, or the foreground grant)
+#   settings   decided on a Settings page (Android 11+ background location)
+#   upgrade    upgrade prompts shown (to background or precise location)
+#   precise_switch  dialogs that carried iOS's Precise switch or Android's "Approximate"
+#   temporary  grants that end with the session (one time, Android 14's temporary selection)
+#   provisional     iOS Always granted provisionally
+#   reset      grants the OS took back from an unused app
+#   needless   dialogs for what the app did not need (scoped storage)
+#   always_offered  screens offering "Allow all the time" / "Change to Always Allow"
+HOW = (
+    "silent",
+    "settings",
+    "upgrade",
+    "precise_switch",
+    "temporary",
+    "provisional",
+    "reset",
+    "needless",
+    "always_offered",
+)
+
+
+def _os_label(device: DeviceResult) -> str:
+    return device.os_label or f"{device.os} {device.os_version}"
+
+
 def _funnel(results: list[DeviceResult]) -> list[dict[str, Any]]:
-    """Per permission and OS: how many requests, and what they ended in."""
+    """Per permission and OS (release and device profile): how many requests, what the OS
+    showed, what they ended in, and how the OS got there."""
     rows: dict[tuple[str, str], Counter] = defaultdict(Counter)
     for device in results:
-        os_name = f"{device.os} {device.os_version}"
+        os_name = _os_label(device)
         for e in device.events:
-            if e["type"] == "permission.request":
+            kind = e["type"]
+            if kind == "permission.request":
                 for p in e.get("permissions", []):
                     rows[(p, os_name)]["asked"] += 1
-            elif e["type"] == "permission.dialog":
-                rows[(e["permission"], os_name)]["dialogs"] += 1
-            elif e["type"] == "permission.result" and e.get("status") in RESULTS:
-                rows[(e["permission"], os_name)][e["status"]] += 1
+            elif kind == "permission.dialog":
+                row = rows[(e["permission"], os_name)]
+                row["dialogs"] += 1
+                row["upgrade"] += e.get("kind") == "upgrade"
+                row["precise_switch"] += bool(e.get("precise_switch"))
+                row["needless"] += bool(e.get("needless"))
+                if "allow_always" in e.get("options", ()):
+                    for p in e.get("permissions", [e["permission"]]):
+                        rows[(p, os_name)]["always_offered"] += p == "location.background"
+            elif kind == "permission.result" and e.get("status") in RESULTS:
+                row = rows[(e["permission"], os_name)]
+                row[e["status"]] += 1
+                granted = e["status"] in ("granted", "limited")
+                row["silent"] += granted and e.get("via") in ("group", "foreground")
+                row["settings"] += e.get("via") == "settings"
+                row["temporary"] += granted and e.get("lasts") == "session"
+                row["provisional"] += bool(e.get("provisional"))
+            elif kind == "permission.reset":
+                rows[(e["permission"], os_name)]["reset"] += 1
     return [
         {
             "permission": p,
@@ -43,6 +88,7 @@ def _funnel(results: list[DeviceResult]) -> list[dict[str, Any]]:
             "asked": c["asked"],
             "dialogs": c["dialogs"],
             **{r: c[r] for r in RESULTS},
+            **{h: c[h] for h in HOW},
         }
         for (p, os_name), c in sorted(rows.items())
     ]
@@ -157,7 +203,7 @@ def build(
                 "findings": dict(sorted(counts.items())),
                 "verdict": _verdict(counts, expects),
                 "personas": dict(Counter(d.persona for d in devices)),
-                "os": dict(Counter(f"{d.os} {d.os_version}" for d in devices)),
+                "os": dict(Counter(_os_label(d) for d in devices)),
                 "errors": sum(len(d.errors) for d in devices),
             }
         )
@@ -200,7 +246,7 @@ def build(
         "timeline": {
             "device": chosen.device if chosen else None,
             "persona": chosen.persona if chosen else None,
-            "os": f"{chosen.os} {chosen.os_version}" if chosen else None,
+            "os": _os_label(chosen) if chosen else None,
             "events": _timeline(chosen, findings) if chosen else [],
         },
         "errors": [{"device": r.device, "errors": r.errors} for r in results if r.errors][:50],
