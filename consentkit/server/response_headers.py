@@ -16,22 +16,22 @@ from __future__ import annotations
 from flask import Flask, Response, request
 
 # Blueprints whose answers are the same for everyone and hold nothing personal: the
-# published policies, the OpenAPI document and its viewer.
-PUBLIC_BLUEPRINTS = frozenset({"policy", "api-docs"})
+# published policies, the OpenAPI document, its viewer and the viewer's files.
+PUBLIC_BLUEPRINTS = frozenset({"policy", "api-docs", "swagger_ui_files"})
 
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
-# The docs viewer loads Swagger UI's script and style (from the configured location, see
-# OPENAPI_SWAGGER_UI_URL) and runs one inline script that starts it.
+# The docs viewer loads Swagger UI's script and style (served here, or from wherever
+# OPENAPI_SWAGGER_UI_URL points) and runs one inline script that starts it.
 DOCS_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' {ui}; style-src 'self' {ui}; "
+    "default-src 'self'; script-src 'self' 'unsafe-inline'{ui}; style-src 'self'{ui}; "
     "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
 
 
 def _docs_policy(app: Flask) -> str:
     ui = app.config.get("OPENAPI_SWAGGER_UI_URL") or ""
-    origin = "/".join(ui.split("/")[:3]) if ui.startswith("http") else ""
-    return DOCS_POLICY.format(ui=origin).replace("  ", " ")
+    origin = " " + "/".join(ui.split("/")[:3]) if ui.startswith("http") else ""
+    return DOCS_POLICY.format(ui=origin)
 
 
 def harden(response: Response) -> Response:

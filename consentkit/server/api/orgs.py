@@ -190,7 +190,8 @@ def invite(body: dict):
     GET /api/v1/me/invitations and accepts or declines it."""
     s = db.session()
     user, member = _admin(s)
-    target = business.invitee_key(phones.normalise(body["phone"]))
+    number = phones.normalise(body["phone"])
+    target = business.invitee_key(number)
     now = utcnow()
     open_one = s.scalar(
         select(Invitation).where(
@@ -207,7 +208,7 @@ def invite(body: dict):
     row = Invitation(
         org_id=member.org_id,
         phone_hash=target,
-        phone_hint=phones.normalise(body["phone"])[-4:],
+        phone_hint=number[-4:],
         role=body["role"],
         invited_by=user.id,
         created_at=now,
