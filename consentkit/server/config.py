@@ -32,14 +32,19 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "OTP_LIMIT_PER_PHONE": "5 per 10 minutes",
         "OTP_LIMIT_PER_CLIENT": "60 per hour",
         # Passwords and codes: after the free attempts, each wait doubles up to the cap.
+        # A client address may be a carrier's NAT with many people behind it: it gets more
+        # attempts, and waits at most a minute.
         "LOGIN_FREE_ATTEMPTS_PER_PHONE": 5,
-        "LOGIN_FREE_ATTEMPTS_PER_CLIENT": 20,
+        "LOGIN_FREE_ATTEMPTS_PER_CLIENT": 100,
         "LOGIN_BACKOFF_BASE_SECONDS": 1,
         "LOGIN_BACKOFF_MAX_SECONDS": 900,
+        "LOGIN_CLIENT_BACKOFF_MAX_SECONDS": 60,
         "LOGIN_ATTEMPT_WINDOW_SECONDS": 3600,
-        "LOGIN_LIMIT_PER_CLIENT": "30 per minute; 300 per hour",
+        "LOGIN_LIMIT_PER_CLIENT": "60 per minute; 1000 per hour",
         # Endpoints that cost CPU, memory or SMS: per account (or per client before login).
-        "REGISTER_LIMIT_PER_CLIENT": "20 per hour",
+        # As many as the codes a client may ask for: many phones share one address behind
+        # a mobile carrier's NAT, and the per-phone limits carry the real protection.
+        "REGISTER_LIMIT_PER_CLIENT": "60 per hour",
         "MEDIA_LIMIT_PER_USER": "20 per minute; 300 per day",
         "EXPORT_LIMIT_PER_USER": "5 per hour",
         "HEAVY_LIMIT_PER_USER": "60 per minute",

@@ -78,7 +78,7 @@ def login_guards(phone: str) -> list[backoff.Guarded]:
         ),
         backoff.Guarded(
             "login." + limits.client(),
-            backoff.rule("LOGIN_FREE_ATTEMPTS_PER_CLIENT"),
+            backoff.rule("LOGIN_FREE_ATTEMPTS_PER_CLIENT", "LOGIN_CLIENT_BACKOFF_MAX_SECONDS"),
             clear_on_success=False,
         ),
     ]

@@ -47,14 +47,14 @@ class Guarded:
     clear_on_success: bool = True
 
 
-def rule(free_setting: str) -> Rule:
+def rule(free_setting: str, cap_setting: str = "LOGIN_BACKOFF_MAX_SECONDS") -> Rule:
     """The configured back-off (``LOGIN_BACKOFF_*``) after ``config[free_setting]`` free
-    attempts."""
+    attempts, waiting at most ``config[cap_setting]``."""
     cfg = current_app.config
     return Rule(
         free=cfg[free_setting],
         base=cfg["LOGIN_BACKOFF_BASE_SECONDS"],
-        cap=cfg["LOGIN_BACKOFF_MAX_SECONDS"],
+        cap=cfg[cap_setting],
         window=cfg["LOGIN_ATTEMPT_WINDOW_SECONDS"],
     )
 
