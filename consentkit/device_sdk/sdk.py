@@ -410,6 +410,7 @@ class ConsentKit:
                     continue
                 attempts = max(e["_attempts"] for e in batch)
                 wait = min(BACKOFF_BASE_S * 2**attempts, BACKOFF_MAX_S)
+                wait = max(wait, getattr(exc, "retry_after", None) or 0)  # as the server asks
                 self.store.defer(
                     [e["_id"] for e in batch], self.platform.now() + timedelta(seconds=wait)
                 )

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import db
+from ..limits import limited
 from ..models import IdempotencyRecord
 from ..problems import Problem
 from ..services import collection, ledger, policies
@@ -61,6 +62,7 @@ def _idempotency_key() -> str:
 
 
 @blp.route("/collect", methods=["POST"])
+@limited("COLLECT_LIMIT_PER_USER")
 @blp.arguments(CollectRequest)
 @blp.response(200, CollectAnswer)
 @blp.doc(
