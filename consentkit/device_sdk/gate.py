@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from ..policy import Manifest, taxonomy
 from ..policy.durations import parse_duration, to_timedelta
+from ..policy.rates import charged_permissions
 from .consent import ConsentManager
 from .permissions import PermissionManager
 
@@ -102,8 +103,8 @@ class Gate:
             )
             for perm in manifest.permissions
         }
-        self._rate = {c: manifest.read_rate(c) for c in manifest.data_categories}
-        # Reads of the last minute; the SDK keeps them across a restart of the app.
+        self._rates = dict(manifest.prompts.reads_per_minute)
+        # Reads of the last minute per rated permission; kept across a restart of the app.
         self._reads: dict[str, deque[datetime]] = reads if reads is not None else {}
         self._cooldown = to_timedelta(
             parse_duration(manifest.prompts.reask_after, words=False),
@@ -154,23 +155,35 @@ class Gate:
             granted = [p for p in usable if self.permissions.status(p) in ("granted", "limited")]
             if not granted:
                 return _no(Reason.PERMISSION_NOT_GRANTED, f"none of {list(usable)} is granted")
-            limit = self._rate[category]
-            if limit is not None and not self._within_rate(category, limit):
-                return _no(Reason.RATE_LIMITED, f"more than {limit} reads of {category} a minute")
+            for permission in self._charged(category):
+                if not self._within_rate(permission):
+                    limit = self._rates[permission]
+                    return _no(
+                        Reason.RATE_LIMITED,
+                        f"more than {limit} reads a minute under {permission} ({category})",
+                    )
         return ALLOWED
 
-    def _within_rate(self, category: str, limit: int) -> bool:
-        reads = self._reads.get(category)
+    def _charged(self, category: str) -> tuple[str, ...]:
+        if not self._rates:
+            return ()
+        return charged_permissions(
+            category, self._rates, lambda p: self.permissions.status(p) in ("granted", "limited")
+        )
+
+    def _within_rate(self, permission: str) -> bool:
+        reads = self._reads.get(permission)
         if not reads:
             return True
         cutoff = self.clock() - WINDOW
         while reads and reads[0] <= cutoff:
             reads.popleft()
-        return len(reads) < limit
+        return len(reads) < self._rates[permission]
 
     def note_read(self, category: str) -> None:
-        """A read happened; it counts against the manifest's rate."""
-        self._reads.setdefault(category, deque()).append(self.clock())
+        """A read happened; it counts against the rate of each permission that gated it."""
+        for permission in self._charged(category):
+            self._reads.setdefault(permission, deque()).append(self.clock())
 
     # dialogs ----------------------------------------------------------------------
     def can_request(self, permissions: list[str], feature: str) -> Decision:

@@ -15,7 +15,7 @@ import yaml
 
 from ...policy import Manifest
 from .checks import CHECKS, FINISH, Policy
-from .state import DeviceState
+from .state import DeviceState, People
 
 __all__ = ["Finding", "Rule", "audit", "catalogue"]
 
@@ -64,6 +64,7 @@ def audit(events: list[dict[str, Any]], manifests: dict[str, Manifest]) -> list[
         for kind in rule.on:
             by_type[kind].append(rule)
     policies = {app: Policy(m) for app, m in manifests.items()}
+    people = People.of([e for e in events if e["app"] in policies])
     states: dict[tuple[str, str], DeviceState] = {}
     findings: list[Finding] = []
     for e in events:
@@ -73,7 +74,7 @@ def audit(events: list[dict[str, Any]], manifests: dict[str, Manifest]) -> list[
         key = (e["app"], e["device"])
         state = states.get(key)
         if state is None:
-            state = states[key] = DeviceState()
+            state = states[key] = DeviceState(people=people)
         for rule in by_type.get(e["type"], ()):
             breach = CHECKS[rule.id](e, state, policy)
             if breach is not None:
