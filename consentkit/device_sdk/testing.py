@@ -218,25 +218,36 @@ class ScriptedPhone:
     def pick_photos(self, limit: int) -> list[Photo]:
         # The system picker needs no permission: the user hands over what they choose.
         chosen = self.photos[: min(limit, self.picked_photos)]
-        self._read("photos.pick", "user.media.photo", None, len(chosen))
+        self._read("photos.pick", "user.media.photo", None, len(chosen), ids=[p.id for p in chosen])
         return chosen
 
     def all_photos(self) -> list[Photo]:
-        status = self._read("photos.read_all", "user.media.photo", "photos", len(self.photos))
+        """The library; under limited access only the photos the user selected, and the
+        trace says so (what the app got, not what the album holds)."""
+        status = self.os.true_status("photos")
+        got = {"granted": list(self.photos), "limited": self.photos[: self.picked_photos]}
+        handed = got.get(status, [])
+        self._read(
+            "photos.read_all", "user.media.photo", "photos", len(handed), ids=[p.id for p in handed]
+        )
         self._require(status, "photos")
-        return list(self.photos) if status == "granted" else self.photos[: self.picked_photos]
+        return handed
 
     def pick_contacts(self, limit: int) -> list[Contact]:
         chosen = self.contacts[: min(limit, self.picked_contacts)]
-        self._read("contacts.pick", "user.contacts.entry", None, len(chosen))
+        self._read(
+            "contacts.pick", "user.contacts.entry", None, len(chosen), ids=[c.id for c in chosen]
+        )
         return chosen
 
     def address_book(self) -> list[Contact]:
-        status = self._read(
-            "contacts.read_all", "user.contacts.entry", "contacts", len(self.contacts)
-        )
+        """Every contact; under limited access (iOS 18) only those the user shared."""
+        status = self.os.true_status("contacts")
+        got = {"granted": self.contacts, "limited": self.contacts[: self.picked_contacts]}
+        handed = list(got.get(status, []))
+        self._read("contacts.read_all", "user.contacts.entry", "contacts", len(handed))
         self._require(status, "contacts")
-        return list(self.contacts)
+        return handed
 
     def place_call(self, number: str) -> None:
         status = self.os.true_status("phone.call")

@@ -22,6 +22,9 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from ..device_sdk import ConsentKit, FeatureRun
 from ..policy import Manifest, load_manifest, taxonomy
@@ -43,6 +46,24 @@ class AppContext:
     @property
     def manifest(self) -> Manifest:
         return self.sdk.manifest
+
+    def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The app's own HTTP call to its server, around the SDK and its gate (what many
+        apps do). It goes out through the phone's network all the same."""
+        headers = dict(kwargs.pop("headers", None) or {})
+        tokens = self.sdk.client.tokens
+        if tokens:
+            headers.setdefault("Authorization", f"Bearer {tokens['access_token']}")
+        return self.sdk.client.http.request(method, path.lstrip("/"), headers=headers, **kwargs)
+
+    def plant_canary(self, category: str | None = None) -> str:
+        """A value to put into data the app sends (LOG-PII checks it never reaches a server
+        log); ``category`` says what it stands for, so the network recognises it."""
+        value = f"CANARY-{self.rng.randrange(10**8):08d}"
+        self.phone.plant(value, category)
+        fields = {"category": category} if category else {}
+        self.sdk.tracer.emit("canary.planted", source="app", values=[value], **fields)
+        return value
 
     def purpose_for(self, category: str) -> str | None:
         """The first of the feature's purposes that declares the category and is consented."""
@@ -67,8 +88,10 @@ class App:
         features: dict[str, FeatureImpl] | None = None,
         on_launch: LaunchHook | None = None,
         on_home: LaunchHook | None = None,
+        in_background: LaunchHook | None = None,
         expects: str | None = None,
         persona: str | None = None,
+        scenario: str | Path | None = None,
         description: str = "",
     ) -> None:
         self.name = name
@@ -77,8 +100,10 @@ class App:
         self.features = features or {}
         self.on_launch = on_launch  # runs as the process starts, before the SDK
         self.on_home = on_home  # runs on the home screen, once the SDK has started
+        self.in_background = in_background  # work the app goes on with after it leaves the screen
         self.expects = expects  # the one rule a deliberately misbehaving app breaks
         self.persona = persona  # the user a demo runs it with, when it needs a particular one
+        self.scenario = Path(scenario) if scenario else None  # the demo's journey for it
         self.description = description
         unknown = set(self.features) - set(self.manifest.features)
         if unknown:
@@ -86,6 +111,8 @@ class App:
 
     def launch(self, ctx: AppContext) -> None:
         """Process start: the app's own code first, then the SDK, then the home screen."""
+        ctx.phone.policy = lambda: ctx.sdk.consents.manifest or self.manifest
+        ctx.phone.background = [lambda: self.in_background(ctx)] if self.in_background else []
         if self.on_launch is not None:
             self.on_launch(ctx)
         ctx.sdk.start()
@@ -94,7 +121,7 @@ class App:
 
     def use(self, ctx: AppContext, feature: str) -> str:
         """The user starts ``feature``; returns its outcome."""
-        with ctx.sdk.feature(feature) as run:
+        with ctx.phone.feature_in_use(feature), ctx.sdk.feature(feature) as run:
             ctx.feature, ctx.run = feature, run
             (self.features.get(feature) or standard_feature)(ctx)
         return run.outcome

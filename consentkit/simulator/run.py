@@ -120,7 +120,7 @@ class _Steps:
 
     def logout(self, _arg: None) -> None:
         if self.ctx.sdk.client.tokens:
-            self.ctx.sdk.client.logout()
+            self.ctx.sdk.logout()
 
     def login(self, _arg: None) -> None:
         if self.ctx.sdk.store.get("user") and not self.ctx.sdk.client.tokens:
@@ -156,19 +156,40 @@ class _Steps:
     def withdraw(self, purposes: list[str]) -> None:
         if self.ctx.sdk.consents.agreed:
             self.ctx.sdk.withdraw(purposes)
+            self._probe("withdrawal", purposes)
 
     def withdraw_optional(self, _arg: None) -> None:
         consents = self.ctx.sdk.consents
         granted = [p for p in self.ctx.manifest.optional_purposes() if consents.consented(p)]
         if granted:
-            self.ctx.sdk.withdraw([self.ctx.rng.choice(granted)])
+            self.withdraw([self.ctx.rng.choice(granted)])
+
+    def _probe(self, after: str, purposes: list[str] = ()) -> None:
+        """What the server still holds of the user after a withdrawal or the purge."""
+        user = (self.ctx.sdk.store.get("user") or {}).get("id")
+        held = self.host.holdings(user) if user else None
+        if held is None:
+            return
+        extra = {"purposes": list(purposes)} if purposes else {}
+        self.ctx.sdk.tracer.emit(
+            "server.residue",
+            source="server",
+            user=user,
+            after=after,
+            categories=sorted({h["category"] for h in held}),
+            items=held,
+            **extra,
+        )
 
     def grant(self, purposes: list[str]) -> None:
         if self.ctx.sdk.consents.agreed:
             self.ctx.sdk.grant(purposes)
 
     def publish_policy(self, change: str) -> None:
-        self.host.publish_version(self.ctx.manifest, change)
+        version = self.host.publish_version(self.ctx.manifest, change)
+        self.ctx.sdk.tracer.emit(
+            "policy.published", source="server", version=version, change=change
+        )
 
     def update_app(self, version: str) -> None:
         self.ctx.phone.update_app(version)
@@ -196,10 +217,7 @@ class _Steps:
             status = sdk.cancellation_status()
             if status["status"] != "done":
                 self.host.advance(86400)
-        user = (sdk.store.get("user") or {}).get("id")
-        found = self.host.residue(user) if user else None
-        if found is not None:
-            self.ctx.sdk.tracer.emit("server.residue", source="os", user=user, categories=found)
+        self._probe("purge")
 
 
 def _seconds(duration: str) -> float:
@@ -237,7 +255,7 @@ def run_device(spec: DeviceSpec, host: Host) -> DeviceResult:
         phone,
         ui,
         base_url=host.base_url,
-        transport=host.transport,
+        transport=phone.network(host.transport),
         store=DeviceStore(),
         tracer=tracer,
     )
@@ -259,8 +277,8 @@ def run_device(spec: DeviceSpec, host: Host) -> DeviceResult:
         except (ConsentKitError, RuntimeError, ValueError) as exc:
             result.errors.append(f"{step.kind}: {type(exc).__name__}: {exc}")
             tracer.emit("sim.error", source="app", step=step.kind, error=str(exc)[:300])
-    for line in host.drain_log():
-        tracer.emit("log.line", source="os", text=line)
+    for log, line in host.drain_logs():
+        tracer.emit("log.line", source="server", log=log, text=line)
     host.reset(app.manifest.id)
     result.events = sink.events
     return result

@@ -426,20 +426,27 @@ def freq_limit(e: Event, s: DeviceState, p: Policy) -> Breach | None:
     category = e.get("category")
     if not p.gating(category) or not s.ever_agreed or e.get("api") == "identifier.read":
         return None
-    breach = None
-    for g in charged_permissions(category, p.rates, s.held.__contains__):
+    charged = charged_permissions(category, p.rates, s.held.__contains__)
+    over = []
+    for g in charged:
         window = s.reads.setdefault(g, deque())
         while window and e["_t"] - window[0][0] >= WINDOW:
             window.popleft()
         window.append((e["_t"], e["seq"]))
-        if len(window) <= p.rates[g] or breach is not None:
-            continue
-        last = s.burst_until.get(g)
-        s.burst_until[g] = e["_t"]
+        if len(window) > p.rates[g]:
+            over.append(g)
+    breach = None
+    if over:
+        # One burst, one finding: over-limit reads within a minute of the last one reported
+        # (under any permission this read counts against) belong to the same burst.
+        last = max((s.burst_until[g] for g in charged if g in s.burst_until), default=None)
+        for g in charged:
+            s.burst_until[g] = e["_t"]
         if last is None or e["_t"] - last >= WINDOW:
+            g = over[0]
             breach = Breach(
-                f"{len(window)} reads under {g} within a minute (at most {p.rates[g]})",
-                [seq for _, seq in window],
+                f"{len(s.reads[g])} reads under {g} within a minute (at most {p.rates[g]})",
+                [seq for _, seq in s.reads[g]],
             )
     if not _features(e, s) and ("background", category) not in s.outside_flagged:
         s.outside_flagged.add(("background", category))
