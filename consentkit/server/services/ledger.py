@@ -388,6 +388,8 @@ def apply_withdrawal(
                     counts["anonymized"] += 1
                 else:
                     counts["retained"] += 1
+    for key, n in purge.withdraw_business(db, manifest, user, purposes).items():
+        counts[key] += n
     return counts
 
 

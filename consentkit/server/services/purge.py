@@ -190,6 +190,57 @@ def _purge_business(db: Session, user: User) -> int:
     return len(created)
 
 
+LOCATION_PREFIX = "user.location."
+CONTACT = "user.contacts.entry"
+
+
+def withdraw_business(
+    db: Session, manifest: Manifest, user: User, purposes: list[str]
+) -> dict[str, int]:
+    """Withdrawal reaches the business records too: the locations of customers placed
+    under a withdrawn purpose, and the customers imported from the address book under one,
+    are deleted or anonymized as the manifest's ``on_withdraw`` says."""
+    counts = {"deleted": 0, "anonymized": 0}
+    withdrawn = set(purposes)
+
+    def purpose_of(event_id: int | None) -> str | None:
+        """The withdrawn purpose whose consent allowed this record, if it was one."""
+        event = db.get(ConsentEvent, event_id) if event_id else None
+        if event is None or event.app_id != manifest.id or event.purpose not in withdrawn:
+            return None
+        return event.purpose
+
+    def action(prefix: str, purpose: str) -> str:
+        """What withdrawal does to this kind of data declared for this purpose."""
+        found = [
+            d.on_withdraw
+            for c, d in manifest.data_categories.items()
+            if c.startswith(prefix) and purpose in d.purposes
+        ]
+        return "delete" if "delete" in found else "anonymize" if "anonymize" in found else "retain"
+
+    for customer in list(db.scalars(select(Customer).where(Customer.created_by == user.id))):
+        placed = purpose_of(customer.location_consent_id)
+        if placed and action(LOCATION_PREFIX, placed) != "retain":
+            customer.lat = customer.lon = customer.city = customer.region = None
+            customer.location_consent_id = None
+            counts["deleted"] += 1
+        imported = purpose_of(customer.contact_consent_id)
+        what = action(CONTACT, imported) if imported else "retain"
+        if what == "delete":
+            db.execute(delete(QrToken).where(QrToken.object_id == customer.id))
+            db.execute(delete(CallRecord).where(CallRecord.customer_id == customer.id))
+            db.execute(
+                update(Order).where(Order.customer_id == customer.id).values(customer_id=None)
+            )
+            db.delete(customer)
+            counts["deleted"] += 1
+        elif what == "anonymize":
+            customer.name, customer.phone, customer.contact_consent_id = "(withdrawn)", None, None
+            counts["anonymized"] += 1
+    return counts
+
+
 def retention(
     db: Session, manifests: dict[str, Manifest], *, dry_run: bool = False
 ) -> dict[str, Any]:
