@@ -327,6 +327,10 @@ class ConsentKit:
         """Send what is queued, batch by batch; on failure back off and keep it queued."""
         sent = accepted = 0
         self.consents.send_pending_withdrawals()
+        if not self.consents.agreed or self.consents.needs_guardian:
+            # Nothing leaves while the policy in force is not agreed (a changed policy the
+            # user declined) or a minor's guardian has not consented; it stays queued.
+            return {"sent": 0, "accepted": 0, "queued": self.store.queued()}
         while True:
             due = self.store.due(self.platform.now(), BATCH)
             if not due:

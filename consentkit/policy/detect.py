@@ -334,12 +334,8 @@ class _Walker:
             if key in used:
                 continue
             category = self.t.keys.get(_norm_key(key))
-            if category is not None and not isinstance(item, dict):
-                if isinstance(item, list) and item and all(isinstance(i, dict) for i in item):
-                    self.sequence(item, part, depth)
-                    part.categories.add(category)
-                    continue
-                self.scalar(item, part, category)
+            if category is not None:
+                self.scalar(item, part, category)  # the whole value is that category
                 continue
             self.node(item, part, depth)
 

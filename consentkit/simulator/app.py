@@ -45,7 +45,8 @@ class AppContext:
 
     @property
     def manifest(self) -> Manifest:
-        return self.sdk.manifest
+        """The policy in force (before the SDK has fetched it, the app's own copy)."""
+        return self.sdk.manifest or self.phone.policy()
 
     def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """The app's own HTTP call to its server, around the SDK and its gate (what many
@@ -56,10 +57,10 @@ class AppContext:
             headers.setdefault("Authorization", f"Bearer {tokens['access_token']}")
         return self.sdk.client.http.request(method, path.lstrip("/"), headers=headers, **kwargs)
 
-    def plant_canary(self, category: str | None = None) -> str:
+    def plant_canary(self, category: str | None = None, prefix: str = "") -> str:
         """A value to put into data the app sends (LOG-PII checks it never reaches a server
         log); ``category`` says what it stands for, so the network recognises it."""
-        value = f"CANARY-{self.rng.randrange(10**8):08d}"
+        value = f"{prefix}CANARY-{self.rng.randrange(10**8):08d}"
         self.phone.plant(value, category)
         fields = {"category": category} if category else {}
         self.sdk.tracer.emit("canary.planted", source="app", values=[value], **fields)
@@ -77,6 +78,7 @@ class AppContext:
 
 FeatureImpl = Callable[[AppContext], None]
 LaunchHook = Callable[[AppContext], None]
+CancelHook = Callable[[AppContext, str], None]
 
 
 class App:
@@ -89,9 +91,11 @@ class App:
         on_launch: LaunchHook | None = None,
         on_home: LaunchHook | None = None,
         in_background: LaunchHook | None = None,
+        cancel: CancelHook | None = None,
         expects: str | None = None,
         persona: str | None = None,
         scenario: str | Path | None = None,
+        os: str | None = None,
         description: str = "",
     ) -> None:
         self.name = name
@@ -103,7 +107,9 @@ class App:
         self.in_background = in_background  # work the app goes on with after it leaves the screen
         self.expects = expects  # the one rule a deliberately misbehaving app breaks
         self.persona = persona  # the user a demo runs it with, when it needs a particular one
+        self.cancel = cancel  # how the app carries out "cancel my account" (default: the SDK)
         self.scenario = Path(scenario) if scenario else None  # the demo's journey for it
+        self.os = os  # the phone a demo runs it on (e.g. android-12), when it needs one
         self.description = description
         unknown = set(self.features) - set(self.manifest.features)
         if unknown:
@@ -118,6 +124,13 @@ class App:
         ctx.sdk.start()
         if self.on_home is not None:
             self.on_home(ctx)
+
+    def cancel_account(self, ctx: AppContext, password: str) -> None:
+        """The user closes the account from the app."""
+        if self.cancel is not None:
+            self.cancel(ctx, password)
+        else:
+            ctx.sdk.cancel_account(password=password)
 
     def use(self, ctx: AppContext, feature: str) -> str:
         """The user starts ``feature``; returns its outcome."""
@@ -186,7 +199,8 @@ def _collect(ctx: AppContext, category: str, purpose: str) -> bool:
     return True
 
 
-def standard_feature(ctx: AppContext) -> None:
+def standard_feature(ctx: AppContext, *, flush: bool = True) -> None:
+    """The well-behaved feature; ``flush=False`` leaves the upload to a later flush."""
     feature = ctx.manifest.features[ctx.feature]
     for permission in _permissions_in_order(ctx):
         if _needed(ctx, permission):
@@ -207,6 +221,7 @@ def standard_feature(ctx: AppContext) -> None:
         ctx.sdk.consents.consented(p) for p in feature.purposes
     ):
         ok = ctx.sdk.calls.place_call(ctx.feature, "+8613900000001").ok and ok
-    ctx.sdk.flush()
+    if flush:
+        ctx.sdk.flush()
     if not ok:
         ctx.run.outcome = "degraded"

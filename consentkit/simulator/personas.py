@@ -29,6 +29,8 @@ class Persona:
     contacts: int
     revokes: bool = False
     minor_age: int | None = None
+    guardian: bool = True
+    on_change: str = "agree"
 
     def answer(self, asked_before: bool, options: tuple[str, ...]) -> str:
         """The button pressed on an OS dialog."""
@@ -69,6 +71,8 @@ def persona(name: str) -> Persona:
         contacts=raw["pick"]["contacts"],
         revokes=raw.get("revokes", False),
         minor_age=raw.get("minor_age"),
+        guardian=raw.get("guardian", True),
+        on_change=raw["policy"].get("on_change", "agree"),
     )
 
 
@@ -90,13 +94,15 @@ class PersonaUI:
         self.guardian_phone = guardian_phone
 
     def show_policy(self, manifest: Manifest, reason: str) -> PolicyChoice:
-        if not self.who.agree:
+        if not self.who.agree or (reason == "policy_changed" and self.who.on_change == "decline"):
             return PolicyChoice(False)
         optional = manifest.optional_purposes()
         if self.who.optional == "all":
             chosen = set(optional)
         elif self.who.optional == "none":
             chosen = set()
+        elif self.who.optional == "first_party":
+            chosen = {p for p in optional if not manifest.purposes[p].third_party}
         else:
             chosen = {p for p in optional if self.rng.random() < float(self.who.optional)}
         return PolicyChoice(True, chosen)
@@ -108,4 +114,4 @@ class PersonaUI:
         return False
 
     def guardian_contact(self) -> tuple[str, str] | None:
-        return (self.guardian_phone, "outbox")
+        return (self.guardian_phone, "outbox") if self.who.guardian else None

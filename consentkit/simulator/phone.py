@@ -205,7 +205,8 @@ class VirtualPhone(ScriptedPhone):
         try:
             yield
         finally:
-            self.features.remove(feature)
+            if feature in self.features:  # an exit (or a crash) clears them all
+                self.features.remove(feature)
 
     @property
     def feature(self) -> str | None:

@@ -203,7 +203,7 @@ class _Steps:
 
     def cancel_account(self, _arg: None) -> None:
         if self.ctx.sdk.client.tokens:
-            self.ctx.sdk.cancel_account(password=PASSWORD)
+            self.app.cancel_account(self.ctx, PASSWORD)
 
     def wait_deadline(self, _arg: None) -> None:
         """Day by day until the promised date: the server's jobs run, the device checks."""

@@ -133,7 +133,9 @@ def api_categories() -> dict[str, list[str]]:
 def _personal(e: Event) -> bool:
     if e["type"] == "net.upload":
         return bool(e.get("categories"))
-    return e["type"] != "api.read" or e.get("category") is not None
+    if e["type"] == "api.read":
+        return e.get("category") is not None and bool(_served(e, e["category"]))
+    return True
 
 
 def _categories(e: Event) -> list[str]:
@@ -354,7 +356,7 @@ def perm_purpose(e: Event, s: DeviceState, p: Policy) -> Breach | None:
 
 
 def perm_bundle(e: Event, s: DeviceState, p: Policy) -> Breach | None:
-    dialogs = {s.dialog(x) for x in e.get("permissions", []) if x not in s.held}
+    dialogs = {s.dialog(x) for x in e.get("permissions", []) if x not in s.held and s.asks_for(x)}
     limit = p.m.prompts.max_optional_per_request
     if s.ever_agreed and len(dialogs) > limit:
         return Breach(f"{len(dialogs)} permission dialogs in one request (at most {limit})")

@@ -13,7 +13,7 @@ from functools import cache
 from ...device_sdk.os_rules import UnknownOsRelease, rules_for
 from ...policy import taxonomy
 
-__all__ = ["dialog_key"]
+__all__ = ["dialog_key", "runtime"]
 
 
 @cache
@@ -28,3 +28,14 @@ def dialog_key(os: tuple[str, int] | None, permission: str) -> str:
             return "+".join(sorted(group))
     known = taxonomy().permissions.get(permission)
     return known.dialog if known else permission
+
+
+@cache
+def runtime(os: tuple[str, int] | None, permission: str) -> bool:
+    """Is ``permission`` asked for at run time (with a dialog) on this OS release?"""
+    if os is None:
+        return True
+    try:
+        return rules_for(*os).availability(permission) == "runtime"
+    except UnknownOsRelease:
+        return True

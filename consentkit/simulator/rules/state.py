@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .dialogs import dialog_key
+from .dialogs import dialog_key, runtime
 
 Event = dict[str, Any]
 HELD = ("granted", "limited")
@@ -116,6 +116,10 @@ class DeviceState:
 
     def dialog(self, permission: str) -> str:
         return dialog_key(self.os, permission)
+
+    def asks_for(self, permission: str) -> bool:
+        """Does this phone's OS show a dialog for it at all (unknown OS: assume so)?"""
+        return runtime(self.os, permission)
 
     # derived facts --------------------------------------------------------------------
     @property
