@@ -90,6 +90,12 @@ def verify_log() -> None:
         result = audit_log.verify(db.session())
     if result.ok:
         click.echo(f"audit log intact: {result.entries} entries")
+        if result.legacy_forks:
+            click.echo(
+                f"note: {result.legacy_forks} entries written before the chain head existed "
+                "follow an earlier entry than the one before them (concurrent appends, not "
+                "tampering)"
+            )
         return
     click.echo(
         f"audit log BROKEN at entry {result.broken_at}: {result.reason} "

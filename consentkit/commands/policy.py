@@ -8,6 +8,7 @@ import click
 
 from ..policy import ManifestInvalid, load_manifest
 from ..policy.exports import EXPORTS
+from .coverage import coverage
 
 
 @click.group()
@@ -35,6 +36,35 @@ def validate(manifests: tuple[str, ...]) -> None:
         )
     if failed:
         raise click.exceptions.Exit(1)
+
+
+policy.add_command(coverage)
+
+
+@policy.command()
+@click.argument("manifests", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def publish(manifests: tuple[str, ...]) -> None:
+    """Publish MANIFESTS to the server's database (CONSENTKIT_DATABASE_URL).
+
+    Idempotent: a version already published with the same content is left as it is. An
+    invalid manifest, or other content under a version already published, publishes
+    nothing and exits 1. Run it after `consentkit db upgrade`, before starting workers."""
+    from ..server import create_app
+    from ..server.bootstrap import PublishRefused, publish_all
+
+    app = create_app()
+    try:
+        done = publish_all(app, [Path(m) for m in manifests])
+    except ManifestInvalid as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise click.exceptions.Exit(1) from None
+    except PublishRefused as exc:
+        for reason in exc.reasons:
+            click.echo(f"refused: {reason}", err=True)
+        raise click.exceptions.Exit(1) from None
+    for published in done:
+        click.echo(f"policy: {published}")
 
 
 @policy.command()

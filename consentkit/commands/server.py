@@ -35,13 +35,15 @@ def _manifests(folder: str | None) -> list[Path]:
 def serve(host: str, port: int, manifests: str | None, jobs_every: int) -> None:
     """Serve the API (embedded SQLite unless CONSENTKIT_DATABASE_URL says otherwise)."""
     from ..server import create_app
-    from ..server.bootstrap import prepare
+    from ..server.bootstrap import PublishRefused, prepare
 
     app = create_app()
     try:
         published = prepare(app, _manifests(manifests))
     except ManifestInvalid as exc:
         raise click.ClickException(f"a manifest is invalid:\n{exc}") from None
+    except PublishRefused as exc:
+        raise click.ClickException(f"cannot publish:\n{exc}") from None
     click.echo(f"database: {app.config['DATABASE_URL']}")
     for line in published:
         click.echo(f"policy: {line}")

@@ -18,7 +18,16 @@ from .errors import (
 from .gate import Decision, Gate, Reason
 from .os_model import DIALOG_ANSWERS, OsPermissions
 from .os_rules import STATUSES, OsRules, rules_for, supported_releases
-from .platform import CallRecord, Contact, IdentifierUnavailable, LocationFix, Photo, Platform
+from .platform import (
+    AppBuild,
+    CallRecord,
+    Contact,
+    IdentifierUnavailable,
+    InstalledApp,
+    LocationFix,
+    Photo,
+    Platform,
+)
 from .sdk import ConsentKit, FeatureRun
 from .store import DeviceStore
 from .trace import JsonlSink, ListSink, NullSink, Tracer, TraceSink
@@ -27,6 +36,7 @@ __all__ = [
     "DIALOG_ANSWERS",
     "STATUSES",
     "ApiClient",
+    "AppBuild",
     "AuthError",
     "CallRecord",
     "ConfigurationError",
@@ -39,6 +49,7 @@ __all__ = [
     "FeatureRun",
     "Gate",
     "IdentifierUnavailable",
+    "InstalledApp",
     "JsonlSink",
     "ListSink",
     "LocationFix",

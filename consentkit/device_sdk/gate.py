@@ -90,9 +90,7 @@ class Gate:
         self._feature_purposes = {f.id: f.purposes for f in manifest.features.values()}
         self._never = frozenset(manifest.never_collected)
         self._needs = {c: tax.categories[c].permissions for c in manifest.data_categories}
-        self._sensitive = frozenset(
-            c for c in manifest.data_categories if tax.categories[c].sensitive
-        )
+        self._sensitive = frozenset(c for c in manifest.data_categories if manifest.is_sensitive(c))
         self._basic = frozenset(manifest.basic_purposes())
         self._purposes_by_permission = {
             perm: frozenset(

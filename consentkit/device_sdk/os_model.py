@@ -60,6 +60,21 @@ class OsPermissions:
             return "restricted"
         return self._state(permission).status
 
+    def ask_each_time(self, permission: str) -> bool:
+        """A per-use permission (iOS 16's paste prompt): Settings' Allow or Deny answers;
+        otherwise the OS asks now, and the answer is not kept."""
+        status = self.true_status(permission)
+        if status == "granted":
+            return True
+        if status != "not_determined":
+            return False
+        self.on_dialog(permission)
+        options = ("allow", "deny")
+        choice = self.answer((permission,), options)
+        if choice not in options:
+            raise ValueError(f"{choice!r} is not a button of this dialog: {options}")
+        return choice == "allow"
+
     def check(self, permission: str) -> str:
         """The status an app can read: Android shows never-asked and blocked as denied."""
         status = self.true_status(permission)
@@ -96,6 +111,9 @@ class OsPermissions:
                 continue
             group = tuple(p for p in sorted(self.rules.linked(permission)) if p in requested)
             status = self.true_status(permission)
+            if self.rules.availability(permission) == "per_use":
+                results[permission] = status  # asked at each use, never by a request
+                continue
             if status != "not_determined" and status != "denied":
                 for p in group:
                     results[p] = self.check(p)
@@ -143,6 +161,9 @@ class OsPermissions:
             raise ValueError(f"Settings offers granted, limited or denied, not {status!r}")
         state = self._state(permission)
         state.one_time = False
+        if self.rules.availability(permission) == "per_use":
+            state.status = "granted" if status == "granted" else "denied"  # Allow / Deny
+            return
         if status == "denied":
             # iOS never shows the dialog again; Android lets the app ask once more.
             state.status = "blocked" if self.rules.os == "ios" else "denied"

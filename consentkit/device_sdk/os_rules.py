@@ -48,6 +48,11 @@ class OsRules:
     idfa_needs_tracking: bool
     usage_description: bool
     linked_permissions: tuple[frozenset[str], ...]
+    app_list: str
+    app_list_target: int | None
+    clipboard_background: bool
+    clipboard_notice: bool
+    paste_prompt: bool
 
     def availability(self, permission: str) -> str:
         return self.permissions.get(permission, "unavailable")
@@ -80,7 +85,10 @@ def rules_for(os_name: str, version: int) -> OsRules:
     merged = dict(table["base"])
     for release in supported_releases(os_name):
         if release <= version:
-            merged.update(table["releases"][str(release)] or {})
+            changes = dict(table["releases"][str(release)] or {})
+            # A release lists only the permissions whose availability it changes.
+            permissions = {**merged["permissions"], **changes.pop("permissions", {})}
+            merged.update(changes, permissions=permissions)
     return OsRules(
         os=os_name,
         version=version,
@@ -98,4 +106,9 @@ def rules_for(os_name: str, version: int) -> OsRules:
         idfa_needs_tracking=merged["idfa_needs_tracking"],
         usage_description=merged["usage_description"],
         linked_permissions=tuple(frozenset(g) for g in merged["linked_permissions"]),
+        app_list=merged["app_list"],
+        app_list_target=merged["app_list_target"],
+        clipboard_background=merged["clipboard_background"],
+        clipboard_notice=merged["clipboard_notice"],
+        paste_prompt=merged["paste_prompt"],
     )

@@ -11,9 +11,11 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 __all__ = [
+    "AppBuild",
     "CallRecord",
     "Contact",
     "IdentifierUnavailable",
+    "InstalledApp",
     "LocationFix",
     "Photo",
     "Platform",
@@ -59,6 +61,38 @@ class CallRecord:
     seconds: int
 
 
+@dataclass(frozen=True)
+class InstalledApp:
+    """Another app on the phone: its package name (Android) or bundle id (iOS), the name
+    people know it by, and the URL scheme that opens it."""
+
+    id: str
+    name: str
+    scheme: str = ""
+
+
+@dataclass(frozen=True)
+class AppBuild:
+    """What the app's own package declares to the OS — its AndroidManifest.xml and its
+    Info.plist. The OS decides by it (which apps are visible, which dialogs exist), and so
+    does the SDK, which reads its own package the same way a native bridge would.
+
+    ``declares`` holds the taxonomy ids of the permissions the package declares (Android
+    ``<uses-permission>``, iOS usage-description strings); None means every permission.
+    ``queries`` are the other apps it says it looks for: package names in Android's
+    ``<queries>``, URL schemes in iOS's ``LSApplicationQueriesSchemes``.
+    """
+
+    package: str = "com.example.app"
+    target_sdk: int = 35
+    declares: frozenset[str] | None = None
+    query_all_packages: bool = False
+    queries: tuple[str, ...] = ()
+
+    def declared(self, permission: str) -> bool:
+        return self.declares is None or permission in self.declares
+
+
 @runtime_checkable
 class Platform(Protocol):
     """What the SDK may ask of the phone."""
@@ -66,6 +100,7 @@ class Platform(Protocol):
     os_name: str  # "android" | "ios"
     os_version: int
     records_trace: bool  # True when the phone traces OS events (reads, requests, results)
+    app_build: AppBuild  # what the running app's package declares
 
     def now(self) -> datetime: ...
 
@@ -86,3 +121,9 @@ class Platform(Protocol):
     def place_call(self, number: str) -> None: ...
     def call_log(self) -> list[CallRecord]: ...
     def identifier(self, name: str) -> str: ...
+
+    # other apps and the clipboard
+    def installed_apps(self) -> list[InstalledApp]: ...
+    def clipboard_has_text(self) -> bool: ...
+    def read_clipboard(self) -> str | None: ...
+    def write_clipboard(self, text: str) -> None: ...

@@ -22,8 +22,10 @@ import httpx
 from .client import ApiClient
 from .collectors import (
     AlbumCollector,
+    AppListCollector,
     CallsCollector,
     CameraCollector,
+    ClipboardCollector,
     ContactsCollector,
     IdentifierCollector,
     LocationCollector,
@@ -86,6 +88,8 @@ class ConsentKit:
         self.contacts = ContactsCollector(self)
         self.calls = CallsCollector(self)
         self.identifiers = IdentifierCollector(self)
+        self.apps = AppListCollector(self)
+        self.clipboard = ClipboardCollector(self)
 
     # life cycle --------------------------------------------------------------
     def start(self) -> bool:

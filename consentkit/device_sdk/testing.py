@@ -3,30 +3,60 @@
 ``ScriptedPhone`` implements ``Platform`` on top of the same permission tables the SDK
 reads (``OsPermissions``). Dialog answers come from a script (a list, consumed in order,
 or a function); everything else — GPS, camera, album, address book, call log,
-identifiers — is fixed data. The simulator's virtual phone builds on this class.
+identifiers, the other installed apps, the clipboard — is fixed data. The simulator's
+virtual phone builds on this class.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from .media import jpeg_with_gps
 from .os_model import OsPermissions
 from .os_rules import rules_for
 from .platform import (
+    AppBuild,
     CallRecord,
     Contact,
     IdentifierUnavailable,
+    InstalledApp,
     LocationFix,
     Photo,
     PlatformPermissionError,
 )
 from .trace import ListSink, Tracer
 
-__all__ = ["ScriptedPhone", "ScriptedUI", "VirtualClock"]
+__all__ = ["Clip", "ScriptedPhone", "ScriptedUI", "VirtualClock", "other_apps"]
 
 COARSE_ROUNDING = 2  # about a kilometre
+CLIPBOARD = "user.content.clipboard"
+IOS_QUERY_SCHEMES_LIMIT = 50  # canOpenURL answers for the first 50 declared schemes only
+
+# (Android package, iOS bundle id, name, URL scheme) of a few apps on every test phone.
+OTHER_APPS = (
+    ("com.tencent.mm", "com.tencent.xin", "WeChat", "weixin"),
+    ("com.eg.android.AlipayGphone", "com.alipay.iphoneclient", "Alipay", "alipay"),
+    ("com.icbc", "com.icbc.iphoneclient", "ICBC Mobile Banking", "com.icbc.iphoneclient"),
+    ("com.ss.android.ugc.aweme", "com.ss.iphone.ugc.Aweme", "Douyin", "snssdk1128"),
+)
+
+
+def other_apps(os_name: str, catalogue=OTHER_APPS) -> list[InstalledApp]:
+    """The catalogue's apps as this OS names them (package names or bundle ids)."""
+    return [
+        InstalledApp(android if os_name == "android" else ios, name, scheme)
+        for android, ios, name, scheme in catalogue
+    ]
+
+
+@dataclass(frozen=True)
+class Clip:
+    """What is on the clipboard, and which app put it there."""
+
+    text: str
+    source: str
 
 
 class VirtualClock:
@@ -64,6 +94,9 @@ class ScriptedPhone:
         restricted: Iterable[str] = (),
         clock: VirtualClock | None = None,
         tracer: Tracer | None = None,
+        build: AppBuild | None = None,
+        installed: list[InstalledApp] | None = None,
+        clipboard: Clip | None = Clip("+86 139 0000 0001", "com.tencent.mm"),
     ) -> None:
         self.os_name = os_name
         self.os_version = os_version
@@ -89,9 +122,12 @@ class ScriptedPhone:
         self._photos = photos
         self.picked_photos = picked_photos
         self.picked_contacts = picked_contacts
-        self.usage_descriptions = (
-            set(usage_descriptions) if usage_descriptions is not None else None
-        )
+        self.app_build = build or AppBuild(package=f"com.example.{app_id}".replace("-", "_"))
+        if usage_descriptions is not None:  # the Info.plist strings the app has
+            self.app_build = replace(self.app_build, declares=frozenset(usage_descriptions))
+        self.installed = list(installed) if installed is not None else other_apps(os_name)
+        self.clip = clipboard
+        self.foreground = True
         self.calls_placed: list[str] = []
         self.identifiers = {
             "imei": "356938035643809",
@@ -168,7 +204,7 @@ class ScriptedPhone:
         return results
 
     def has_usage_description(self, permission: str) -> bool:
-        return self.usage_descriptions is None or permission in self.usage_descriptions
+        return self.app_build.declared(permission)
 
     def open_settings(self, permission: str) -> None:
         self.tracer.emit("settings.opened", source="os", permission=permission)
@@ -181,10 +217,13 @@ class ScriptedPhone:
     # personal-data APIs, each traced as the phone sees it ----------------------
     def _read(self, api: str, category: str, permission: str | None, count: int, **extra) -> str:
         status = self.os.true_status(permission) if permission else "granted"
+        self._emit_read(api, category, status, count, **extra)
+        return status
+
+    def _emit_read(self, api: str, category: str, status: str, count: int, **extra) -> None:
         self.tracer.emit(
             "api.read", source="os", api=api, category=category, status=status, count=count, **extra
         )
-        return status
 
     def _require(self, status: str, permission: str) -> None:
         if status not in ("granted", "limited"):
@@ -287,11 +326,65 @@ class ScriptedPhone:
             self._require(status, permission)
         return self.identifiers[name]
 
+    # other apps ------------------------------------------------------------------
+    def installed_apps(self) -> list[InstalledApp]:
+        """The other apps this app may see: all of them before Android 11 package
+        visibility (or with QUERY_ALL_PACKAGES), only those its ``<queries>`` names after;
+        on iOS only what ``canOpenURL`` reveals for its declared URL schemes."""
+        rules, build = self.rules, self.app_build
+        if rules.app_list == "url_schemes":
+            schemes = set(build.queries[:IOS_QUERY_SCHEMES_LIMIT])
+            seen, scope = [a for a in self.installed if a.scheme in schemes], "url_schemes"
+        elif rules.app_list == "visible" and not (
+            build.query_all_packages or build.target_sdk < (rules.app_list_target or 0)
+        ):
+            seen, scope = [a for a in self.installed if a.id in build.queries], "queries"
+        else:
+            seen, scope = list(self.installed), "all"
+        self._read("app_list.read", "user.device.app_list", None, len(seen), detail=scope)
+        return seen
+
+    # the clipboard --------------------------------------------------------------------
+    def clipboard_has_text(self) -> bool:
+        """Whether something is on the clipboard: metadata only, no notice, no prompt."""
+        return self.clip is not None
+
+    def write_clipboard(self, text: str) -> None:
+        self.clip = Clip(text, self.app_build.package)
+
+    def copy_in_other_app(self, text: str, app: str) -> None:
+        """The user copies ``text`` in another app (``app`` is its package or bundle id)."""
+        self.clip = Clip(text, app)
+
+    def read_clipboard(self) -> str | None:
+        """The clipboard's text, as the OS lets this app have it: not from the background
+        (Android 10+), after the paste prompt (iOS 16+), with a notice to the user when it
+        came from another app (Android 12+, iOS 14+)."""
+        clip, rules = self.clip, self.rules
+        if clip is None:
+            return None
+        detail = {"detail": clip.source}
+        if not self.foreground and not rules.clipboard_background:
+            self._emit_read("clipboard.read", CLIPBOARD, "unavailable", 0, **detail)
+            return None
+        foreign = clip.source != self.app_build.package
+        if foreign and rules.paste_prompt and not self.os.ask_each_time("clipboard"):
+            self._emit_read("clipboard.read", CLIPBOARD, "denied", 0, **detail)
+            return None
+        self._emit_read("clipboard.read", CLIPBOARD, "granted", 1, **detail)
+        if foreign and rules.clipboard_notice:
+            self.tracer.emit(
+                "os.notice", source="os", notice="clipboard.pasted", detail=clip.source
+            )
+        return clip.text
+
     # life cycle -------------------------------------------------------------
     def end_session(self) -> None:
+        self.foreground = False
         self.os.end_session()
 
     def launch(self) -> None:
+        self.foreground = True
         self.os.app_used(self.now())
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from .durations import DURATION_WORDS
+from .located import suggest
 from .manifest import Manifest
+from .paths import resolve
 from .taxonomy import taxonomy
 
 Found = Iterator[tuple[tuple[str | int, ...], str]]
@@ -20,7 +22,7 @@ __all__ = ["CHECKS", "check_manifest"]
 def _unknown_category(key: str) -> str | None:
     cat = taxonomy().categories.get(key)
     if cat is None:
-        return f"unknown category {key!r}"
+        return f"unknown category {key!r}{suggest(key, taxonomy().categories)}"
     if not cat.collectable:
         return f"{key!r} only groups categories; name one of its leaves"
     return None
@@ -32,7 +34,10 @@ def categories_known(m: Manifest) -> Found:
             yield ("data_categories", key), reason
     for i, key in enumerate(m.never_collected):
         if key not in taxonomy().categories:
-            yield ("never_collected", i), f"unknown category {key!r}"
+            yield (
+                ("never_collected", i),
+                f"unknown category {key!r}" + suggest(key, taxonomy().categories),
+            )
     for fid, feat in m.features.items():
         for i, key in enumerate(feat.collects):
             if reason := _unknown_category(key):
@@ -42,14 +47,14 @@ def categories_known(m: Manifest) -> Found:
             if key not in m.data_categories:
                 yield (
                     ("third_parties", t, "categories", i),
-                    f"{key!r} is not a declared data category",
+                    f"{key!r} is not a declared data category{suggest(key, m.data_categories)}",
                 )
     for h, hold in enumerate(m.rights.holds):
         for i, key in enumerate(hold.categories):
             if key not in m.data_categories:
                 yield (
                     ("rights", "holds", h, "categories", i),
-                    f"{key!r} is not a declared data category",
+                    f"{key!r} is not a declared data category{suggest(key, m.data_categories)}",
                 )
 
 
@@ -57,11 +62,14 @@ def permissions_known(m: Manifest) -> Found:
     known = taxonomy().permissions
     for key in m.permissions:
         if key not in known:
-            yield ("permissions", key), f"unknown permission {key!r}"
+            yield ("permissions", key), f"unknown permission {key!r}{suggest(key, known)}"
     for fid, feat in m.features.items():
         for i, key in enumerate(feat.permissions):
             if key not in known:
-                yield ("features", fid, "permissions", i), f"unknown permission {key!r}"
+                yield (
+                    ("features", fid, "permissions", i),
+                    f"unknown permission {key!r}{suggest(key, known)}",
+                )
             elif key not in m.permissions:
                 yield (
                     ("features", fid, "permissions", i),
@@ -69,7 +77,10 @@ def permissions_known(m: Manifest) -> Found:
                 )
     for key in m.prompts.reads_per_minute:
         if key not in known:
-            yield ("prompts", "reads_per_minute", key), f"unknown permission {key!r}"
+            yield (
+                ("prompts", "reads_per_minute", key),
+                f"unknown permission {key!r}{suggest(key, known)}",
+            )
 
 
 def rationale_present(m: Manifest) -> Found:
@@ -86,7 +97,10 @@ def purposes_known_and_used(m: Manifest) -> Found:
     used: set[str] = set()
     for pid, purpose in m.purposes.items():
         if purpose.kind not in kinds:
-            yield ("purposes", pid, "kind"), f"unknown purpose kind {purpose.kind!r}"
+            yield (
+                ("purposes", pid, "kind"),
+                f"unknown purpose kind {purpose.kind!r}{suggest(purpose.kind, kinds)}",
+            )
     refs: list[tuple[tuple[str | int, ...], str]] = []
     for key, cat in m.data_categories.items():
         refs += [(("data_categories", key, "purposes", i), p) for i, p in enumerate(cat.purposes)]
@@ -97,7 +111,7 @@ def purposes_known_and_used(m: Manifest) -> Found:
     for path, pid in refs:
         used.add(pid)
         if pid not in m.purposes:
-            yield path, f"unknown purpose {pid!r}"
+            yield path, f"unknown purpose {pid!r}{suggest(pid, m.purposes)}"
     for pid in m.purposes:
         if pid not in used:
             yield (
@@ -150,6 +164,9 @@ def never_collected_kept(m: Manifest) -> Found:
 
 
 def sensitive_has_own_consent(m: Manifest) -> Found:
+    """The taxonomy's sensitive categories need an optional purpose. A category that only
+    the policy calls sensitive (``sensitive: true``) may stay under basic purposes: it then
+    gets its own explicit consent when first collected, as every sensitive category does."""
     tax = taxonomy()
     for key, cat in m.data_categories.items():
         known = tax.categories.get(key)
@@ -163,7 +180,11 @@ def sensitive_has_own_consent(m: Manifest) -> Found:
 
 
 def third_parties_marked(m: Manifest) -> Found:
+    """Sharing is a separate choice; a processor (entrusted processing) works on the
+    controller's behalf and may serve basic purposes."""
     for t, party in enumerate(m.third_parties):
+        if party.kind == "processor":
+            continue
         for i, pid in enumerate(party.purposes):
             purpose = m.purposes.get(pid)
             if purpose is not None and purpose.basic:
@@ -184,6 +205,73 @@ def retention_fits(m: Manifest) -> Found:
         yield ("prompts", "reask_after"), "the cooldown must be a duration"
 
 
+def precise_location_with_coarse(m: Manifest) -> Found:
+    """Android 12+ ignores a request for precise location without approximate location,
+    so a feature declaring only ``location.precise`` can never get a fix there."""
+    for fid, feat in m.features.items():
+        if "location.precise" in feat.permissions and "location.coarse" not in feat.permissions:
+            i = feat.permissions.index("location.precise")
+            yield (
+                ("features", fid, "permissions", i),
+                "location.precise needs location.coarse beside it: Android 12+ asks for both "
+                "and the user may grant approximate only (declare user.location.coarse too)",
+            )
+
+
+def profiling_can_be_refused(m: Manifest) -> Found:
+    """A profile for personalised recommendation must be refusable (PIPL art. 24)."""
+    for pid, purpose in m.purposes.items():
+        if purpose.profiling and purpose.basic:
+            yield (
+                ("purposes", pid, "basic"),
+                f"{pid!r} builds a profile: the user must be able to refuse it (basic: false)",
+            )
+
+
+def roles_fit(m: Manifest) -> Found:
+    """Only data processed on an organization's behalf is answered by that organization."""
+    for key, cat in m.data_categories.items():
+        if cat.rights_answered_by == "organization" and cat.role != "processor":
+            yield (
+                ("data_categories", key, "rights_answered_by"),
+                "only a processor-role category (role: processor) is answered by the "
+                "organization that controls it",
+            )
+
+
+def transfers_fit_storage(m: Manifest) -> Found:
+    """A recipient abroad contradicts a promise that data never leaves the country, and
+    needs a separate choice where the policy asks consent for it."""
+    if m.storage is None:
+        return
+    for t, party in enumerate(m.third_parties):
+        if party.country is None or party.country.split("-")[0] in {
+            c.split("-")[0] for c in m.storage.location
+        }:
+            continue
+        if m.storage.cross_border == "none":
+            yield (
+                ("third_parties", t, "country"),
+                f"{party.name} is in {party.country}, but storage.cross_border promises no "
+                "transfer abroad",
+            )
+        elif m.storage.cross_border == "with_consent" and any(
+            m.purposes[p].basic for p in party.purposes if p in m.purposes
+        ):
+            yield (
+                ("third_parties", t, "purposes"),
+                f"a transfer to {party.name} in {party.country} needs the user's separate "
+                "consent: use optional purposes only",
+            )
+
+
+def choices_point_somewhere(m: Manifest) -> Found:
+    """Each marked choice names a value of this manifest (a stale mark is an error)."""
+    for path in m.choices:
+        if resolve(m.raw, path) is None:
+            yield ("choices", path), f"{path!r} names no value of this manifest"
+
+
 CHECKS: tuple[Callable[[Manifest], Found], ...] = (
     categories_known,
     permissions_known,
@@ -195,6 +283,11 @@ CHECKS: tuple[Callable[[Manifest], Found], ...] = (
     sensitive_has_own_consent,
     third_parties_marked,
     retention_fits,
+    precise_location_with_coarse,
+    profiling_can_be_refused,
+    roles_fit,
+    transfers_fit_storage,
+    choices_point_somewhere,
 )
 
 

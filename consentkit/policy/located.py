@@ -6,6 +6,8 @@ errors read the same way.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +21,7 @@ __all__ = [
     "line_for",
     "line_index",
     "problems_from",
+    "suggest",
 ]
 
 PathPart = str | int
@@ -119,3 +122,9 @@ def problems_from(
         Problem(source, format_path(parts), msg, line_for(lines, parts))
         for parts, msg in flatten_errors(messages)
     ]
+
+
+def suggest(name: str, known: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the nearest known name, or nothing."""
+    close = difflib.get_close_matches(name, sorted(set(known)), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

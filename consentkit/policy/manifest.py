@@ -1,8 +1,9 @@
 """The policy manifest (format 1) as typed, immutable data.
 
-The shape mirrors ``shared/MANIFEST.md`` field for field; the loader builds it from
-YAML and the checks make sure it is coherent. Everything downstream (server, SDK,
-simulator, exports) reads a ``Manifest`` and never the YAML.
+The shape mirrors format 1 (``docs/manifest.md``) field for field, with its additive
+extensions; the loader builds it from YAML and the checks make sure it is coherent.
+Everything downstream (server, SDK, simulator, exports) reads a ``Manifest`` and never
+the YAML.
 """
 
 from __future__ import annotations
@@ -11,23 +12,32 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "EXTRA_RIGHTS",
+    "RIGHTS",
     "App",
+    "Breach",
     "Controller",
     "DataCategory",
     "Deadline",
     "Feature",
     "Hold",
+    "IdentityCheck",
     "Manifest",
     "Minors",
+    "Notice",
+    "NoticeRule",
     "PermissionUse",
     "PolicyVersion",
     "Prompts",
     "Purpose",
     "Rights",
+    "Storage",
     "ThirdParty",
 ]
 
 RIGHTS = ("access", "export", "correction", "deletion", "cancellation")
+# Rights the server does not carry out as requests, promised a reply within a deadline.
+EXTRA_RIGHTS = ("withdrawal", "complaint", "inquiry")
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,7 @@ class App:
     controller: Controller
     policy: PolicyVersion
     jurisdictions: tuple[str, ...] = ()
+    governing_law: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,7 @@ class Purpose:
     kind: str
     basic: bool = False
     third_party: bool = False
+    profiling: bool = False  # builds a profile for personalised recommendation or display
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,16 @@ class DataCategory:
     stored: bool | str = True
     retention: str = "until_withdrawn"
     on_withdraw: str = "delete"
+    sensitive: bool = False  # the policy calls it sensitive (the taxonomy may not)
+    role: str = "controller"  # controller | processor (on behalf of the user's organization)
+    rights_answered_by: str | None = None  # app | organization; default follows the role
+
+    @property
+    def answered_by(self) -> str:
+        """Who answers rights requests about it: the app's controller or the organization."""
+        if self.rights_answered_by:
+            return self.rights_answered_by
+        return "organization" if self.role == "processor" else "app"
 
 
 @dataclass(frozen=True)
@@ -93,6 +115,10 @@ class ThirdParty:
     categories: tuple[str, ...]
     policy_url: str | None = None
     tracking_domains: tuple[str, ...] = ()
+    kind: str | None = None
+    country: str | None = None
+    de_identified: bool = False
+    domains: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,10 +136,19 @@ class Hold:
 
 
 @dataclass(frozen=True)
+class IdentityCheck:
+    """Rights whose requests are verified first, and how."""
+
+    rights: tuple[str, ...]
+    methods: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Rights:
     calendar: str | None
     deadlines: dict[str, Deadline]
     holds: tuple[Hold, ...] = ()
+    verify_identity: IdentityCheck | None = None
 
     def deadline(self, right: str) -> Deadline | None:
         """The promised deadline of one right, if the policy promises one."""
@@ -134,6 +169,36 @@ class Prompts:
 
 
 @dataclass(frozen=True)
+class NoticeRule:
+    """Notice given ``before`` something happens (None: before it, for no stated time)."""
+
+    before: str | None = None
+    channels: tuple[str, ...] = ()
+    applies_to: str = "major"  # policy changes: major | every
+
+
+@dataclass(frozen=True)
+class Notice:
+    policy_change: NoticeRule | None = None
+    shutdown: NoticeRule | None = None
+    major_changes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Breach:
+    channels: tuple[str, ...]
+    within: str | None = None
+    public_notice: bool = False
+    regulator: bool = False
+
+
+@dataclass(frozen=True)
+class Storage:
+    location: tuple[str, ...]
+    cross_border: str
+
+
+@dataclass(frozen=True)
 class Manifest:
     """One app's policy, one version."""
 
@@ -148,6 +213,10 @@ class Manifest:
     rights: Rights
     minors: Minors | None
     prompts: Prompts
+    notice: Notice = field(default_factory=Notice)
+    breach: Breach | None = None
+    storage: Storage | None = None
+    choices: dict[str, str] = field(default_factory=dict)  # manifest path -> reason
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -190,6 +259,23 @@ class Manifest:
             if permission in self.prompts.reads_per_minute:
                 return self.prompts.reads_per_minute[permission]
         return None
+
+    def is_sensitive(self, category: str) -> bool:
+        """Sensitive by the taxonomy or by the policy's own word: a separate consent."""
+        from .taxonomy import taxonomy
+
+        declared = self.data_categories.get(category)
+        if declared is not None and declared.sensitive:
+            return True
+        known = taxonomy().categories.get(category)
+        return bool(known and known.sensitive)
+
+    def notice_before(self, change: str) -> str | None:
+        """The notice period a policy change of this kind (major | minor) must wait."""
+        rule = self.notice.policy_change
+        if rule is None or rule.before is None:
+            return None
+        return rule.before if change == "major" or rule.applies_to == "every" else None
 
     def purposes_declaring(self, category: str) -> tuple[str, ...]:
         declared = self.data_categories.get(category)

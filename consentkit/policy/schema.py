@@ -7,17 +7,52 @@ is ``checks.py``'s job, on the typed model.
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from .durations import DEADLINE_UNITS, DurationError, parse_duration
+from .manifest import EXTRA_RIGHTS, RIGHTS
+from .taxonomy import taxonomy
 
 ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
 DOTTED_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
 
+COUNTRY_PATTERN = r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$"
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
 _ident = validate.Regexp(ID_PATTERN, error="must match [a-z][a-z0-9_-]*, got {input!r}")
 _dotted = validate.Regexp(DOTTED_PATTERN, error="must be a dotted taxonomy id, got {input!r}")
+_country = validate.Regexp(
+    COUNTRY_PATTERN, error="must be an ISO 3166 code such as CN, US or CN-GD, got {input!r}"
+)
+
+
+def _words(vocabulary: str) -> validate.OneOf:
+    """One word of a closed list of the taxonomy (channels, third-party kinds, ...)."""
+    return validate.OneOf(
+        taxonomy().words(vocabulary), error="unknown word {input!r}; use one of {choices}"
+    )
+
+
+def _list_of(vocabulary: str, **kwargs: Any) -> fields.List:
+    return fields.List(fields.String(validate=_words(vocabulary)), **kwargs)
+
+
+class IsoDate(fields.String):
+    """A calendar date written YYYY-MM-DD (kept as that text)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not DATE_PATTERN.match(text):
+            raise ValidationError(f"{text!r} is not a date written YYYY-MM-DD")
+        try:
+            date.fromisoformat(text)
+        except ValueError as exc:
+            raise ValidationError(f"{text!r} is not a date: {exc}") from exc
+        return text
 
 
 class Duration(fields.String):
@@ -65,7 +100,7 @@ class ControllerSchema(Strict):
 
 class PolicyVersionSchema(Strict):
     version = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    effective = fields.String(required=True)
+    effective = IsoDate(required=True)
     change = fields.String(load_default="major", validate=validate.OneOf(["major", "minor"]))
     url = fields.String(load_default=None)
 
@@ -76,6 +111,7 @@ class AppSchema(Strict):
     controller = fields.Nested(ControllerSchema, required=True)
     jurisdictions = fields.List(fields.String(), load_default=list)
     policy = fields.Nested(PolicyVersionSchema, required=True)
+    governing_law = fields.String(load_default=None, validate=_country)
 
 
 class PurposeSchema(Strict):
@@ -83,6 +119,7 @@ class PurposeSchema(Strict):
     kind = fields.String(required=True, validate=_dotted)
     basic = fields.Boolean(load_default=False)
     third_party = fields.Boolean(load_default=False)
+    profiling = fields.Boolean(load_default=False)
 
 
 class DataCategorySchema(Strict):
@@ -93,6 +130,13 @@ class DataCategorySchema(Strict):
     retention = Duration(load_default="until_withdrawn")
     on_withdraw = fields.String(
         load_default="delete", validate=validate.OneOf(["delete", "anonymize", "retain"])
+    )
+    sensitive = fields.Boolean(load_default=False)
+    role = fields.String(
+        load_default="controller", validate=validate.OneOf(["controller", "processor"])
+    )
+    rights_answered_by = fields.String(
+        load_default=None, validate=validate.OneOf(["app", "organization"])
     )
 
 
@@ -117,6 +161,10 @@ class ThirdPartySchema(Strict):
     categories = _keys()
     policy_url = fields.String(load_default=None)
     tracking_domains = fields.List(fields.String(), load_default=list)
+    kind = fields.String(load_default=None, validate=_words("third_party_kind"))
+    country = fields.String(load_default=None, validate=_country)
+    de_identified = fields.Boolean(load_default=False)
+    domains = fields.List(fields.String(), load_default=list)
 
 
 class DeadlineSchema(Strict):
@@ -138,6 +186,15 @@ class HoldSchema(Strict):
     basis = fields.String(load_default="")
 
 
+class IdentityCheckSchema(Strict):
+    rights = fields.List(
+        fields.String(validate=validate.OneOf(RIGHTS + EXTRA_RIGHTS)),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    methods = _list_of("identity_method", required=True, validate=validate.Length(min=1))
+
+
 class RightsSchema(Strict):
     calendar = fields.String(load_default=None)
     access = fields.Nested(DeadlineSchema)
@@ -146,11 +203,45 @@ class RightsSchema(Strict):
     deletion = fields.Nested(DeadlineSchema)
     cancellation = fields.Nested(DeadlineSchema)
     holds = fields.List(fields.Nested(HoldSchema), load_default=list)
+    # extensions: more rights with a reply deadline, and how requests are verified
+    withdrawal = fields.Nested(DeadlineSchema)
+    complaint = fields.Nested(DeadlineSchema)
+    inquiry = fields.Nested(DeadlineSchema)
+    verify_identity = fields.Nested(IdentityCheckSchema, load_default=None)
 
 
 class MinorsSchema(Strict):
     age = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=25))
     guardian_consent = fields.Boolean(load_default=True)
+
+
+class NoticeRuleSchema(Strict):
+    before = Duration(load_default=None, words=False)
+    channels = _list_of("channel", load_default=list)
+
+
+class PolicyChangeNoticeSchema(NoticeRuleSchema):
+    applies_to = fields.String(load_default="major", validate=validate.OneOf(["major", "every"]))
+
+
+class NoticeSchema(Strict):
+    policy_change = fields.Nested(PolicyChangeNoticeSchema, load_default=None)
+    shutdown = fields.Nested(NoticeRuleSchema, load_default=None)
+    major_changes = _list_of("change_event", load_default=list)
+
+
+class BreachSchema(Strict):
+    within = Duration(load_default=None, words=False)
+    channels = _list_of("channel", required=True, validate=validate.Length(min=1))
+    public_notice = fields.Boolean(load_default=False)
+    regulator = fields.Boolean(load_default=False)
+
+
+class StorageSchema(Strict):
+    location = fields.List(
+        fields.String(validate=_country), required=True, validate=validate.Length(min=1)
+    )
+    cross_border = fields.String(required=True, validate=_words("cross_border"))
 
 
 class PromptsSchema(Strict):
@@ -194,3 +285,12 @@ class ManifestSchema(Strict):
     rights = fields.Nested(RightsSchema, load_default=dict)
     minors = fields.Nested(MinorsSchema, load_default=None)
     prompts = fields.Nested(PromptsSchema, load_default=dict)
+    # extensions of format 1 (additive: a format-1 file without them means what it meant)
+    notice = fields.Nested(NoticeSchema, load_default=None)
+    breach = fields.Nested(BreachSchema, load_default=None)
+    storage = fields.Nested(StorageSchema, load_default=None)
+    choices = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1)),
+        values=fields.String(validate=validate.Length(min=10, error="give the reason")),
+        load_default=dict,
+    )

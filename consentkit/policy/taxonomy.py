@@ -97,6 +97,8 @@ class Taxonomy:
         self.purpose_kinds: dict[str, PurposeKind] = {
             r["fides_key"]: PurposeKind(**r) for r in raw["purpose_kinds"]
         }
+        # Closed word lists of the manifest's extensions: name -> {word: meaning}.
+        self.vocabularies: dict[str, dict[str, str]] = raw.get("vocabularies", {})
 
     def category(self, key: str) -> Category:
         """The category, or KeyError naming the unknown key."""
@@ -109,6 +111,10 @@ class Taxonomy:
     def categories_needing(self, permission: str) -> list[Category]:
         """The categories that this permission gives access to."""
         return [c for c in self.categories.values() if permission in c.permissions]
+
+    def words(self, vocabulary: str) -> list[str]:
+        """The words of one closed list (channels, third-party kinds, ...), in order."""
+        return list(self.vocabularies[vocabulary])
 
     def is_sensitive(self, key: str) -> bool:
         """Sensitive categories need their own, separate consent (PIPL art. 29)."""

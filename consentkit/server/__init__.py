@@ -11,6 +11,7 @@ import os
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from . import config as cfg
 from . import db, extensions, problems
@@ -19,8 +20,22 @@ from .api import register_blueprints
 __all__ = ["create_app"]
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, but a body nested too deeply to parse is malformed JSON (a 400), not
+    a RecursionError (a 500)."""
+
+    sort_keys = False  # a manifest keeps the order its authors gave it
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, database, API, error handling, and the policies to serve."""
+    Flask.json_provider_class = JSONProvider
     app = Flask(__name__, instance_path=os.environ.get("CONSENTKIT_INSTANCE_PATH"))
     defaults = cfg.defaults(app.instance_path)
     app.config.update(defaults)
@@ -42,7 +57,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
     )
-    app.json.sort_keys = False  # a manifest keeps the order its authors gave it
     db.init_app(app)
     problems.init_app(app)
     extensions.init_app(app)

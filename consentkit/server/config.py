@@ -66,20 +66,39 @@ def coerce(config: dict[str, Any], reference: dict[str, Any]) -> None:
 
 
 def load_or_create_secrets(instance_path: str) -> dict[str, str]:
-    """Keys kept in ``instance/secrets.env``, created with mode 0600 on first run."""
+    """Keys kept in ``instance/secrets.env``, created with mode 0600 on first run.
+
+    Several workers may start at once on a fresh instance folder: the file is created
+    exclusively, so exactly one of them writes it and every worker reads the same keys
+    (two workers with different signing keys would reject each other's tokens)."""
     path = Path(instance_path) / "secrets.env"
+    found = _read_secrets(path)
+    missing = [n for n in SECRET_NAMES if n not in found]
+    if not missing:
+        return found
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    fresh = {**{n: secrets.token_urlsafe(48) for n in missing}, **found}
+    partial = path.with_name(f".secrets.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.writelines(f"{n}={fresh[n]}\n" for n in SECRET_NAMES)
+    if found:  # completing an older file: replace it whole
+        os.replace(partial, path)
+        return fresh
+    try:
+        os.link(partial, path)  # fails if another worker got there first
+    except FileExistsError:
+        return _read_secrets(path)
+    finally:
+        partial.unlink()
+    return fresh
+
+
+def _read_secrets(path: Path) -> dict[str, str]:
     found: dict[str, str] = {}
     if path.exists():
         for line in path.read_text("utf-8").splitlines():
             name, _, value = line.partition("=")
             if name and value:
                 found[name.strip()] = value.strip()
-    missing = [n for n in SECRET_NAMES if n not in found]
-    if missing:
-        for name in missing:
-            found[name] = secrets.token_urlsafe(48)
-        Path(instance_path).mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.writelines(f"{n}={found[n]}\n" for n in SECRET_NAMES)
     return found

@@ -6,7 +6,7 @@ from flask import Flask, g
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from . import db
 from .problems import ProblemApi, problem_response
@@ -22,11 +22,19 @@ class RowId(IntegerConverter):
         super().__init__(url_map, min=1, max=2**31 - 1)
 
 
+class Segment(BaseConverter):
+    """Any other path part (an opaque id, an app id, a version): printable, at most 64
+    characters. Anything else — a NUL, a control character, a megabyte — is no route."""
+
+    regex = r"[^/\x00-\x1f\x7f]{1,64}"
+
+
 jwt = JWTManager()
 api = ProblemApi()
 api.register_converter(
     RowId, lambda converter: {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 )
+api.register_converter(Segment, lambda converter: {"type": "string", "maxLength": 64})
 limiter = Limiter(key_func=get_remote_address)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, Response, json
 from flask_smorest import Api
 from marshmallow import Schema, fields
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,15 @@ def init_app(app: Flask) -> None:
         return problem_response(
             exc.status, exc.code, exc.detail, title=exc.title, errors=exc.errors, **exc.extra
         )
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(exc: IntegrityError) -> Response:
+        """A concurrent twin of this request committed first (see ``conflicts``)."""
+        from . import conflicts, db
+
+        db.session().rollback()
+        code, detail = conflicts.describe(exc)
+        return problem_response(409, code, detail)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 
 from ..device_sdk import ConsentKit, FeatureRun
+from ..device_sdk.platform import AppBuild
 from ..policy import Manifest, load_manifest, taxonomy
 from .phone import VirtualPhone
 
@@ -97,10 +98,13 @@ class App:
         scenario: str | Path | None = None,
         os: str | None = None,
         description: str = "",
+        build: AppBuild | None = None,
     ) -> None:
         self.name = name
         self.manifest_path = Path(manifest)
         self.manifest = load_manifest(self.manifest_path)
+        # What the app's package declares to the phone's OS (AndroidManifest, Info.plist).
+        self.build = build or AppBuild(package=f"com.example.{self.manifest.id}".replace("-", "_"))
         self.features = features or {}
         self.on_launch = on_launch  # runs as the process starts, before the SDK
         self.on_home = on_home  # runs on the home screen, once the SDK has started

@@ -191,14 +191,27 @@ class EmbeddedHost(Host):
         logging.getLogger("consentkit").addHandler(self._log)
 
     def publish_version(self, manifest: Manifest, change: str) -> str:
-        """Publish the same policy as a new version (``major`` or ``minor`` change)."""
+        """Publish the same policy as a new version (``major`` or ``minor`` change). Where
+        the policy promises notice before a change, the version is announced for the first
+        day the notice allows and the clock moves on to that day, when it takes effect."""
         self._published += 1
         data = yaml.safe_load(yaml.safe_dump(manifest.raw))
         version = f"{manifest.version}-r{self._published}"
-        data["app"]["policy"].update(version=version, change=change)
+        notice = manifest.notice_before(change)
+        effective = (
+            self._policies.earliest_effective(notice, self.clock.now())
+            if notice
+            else self.clock.now().date()
+        )
+        data["app"]["policy"].update(
+            version=version, change=change, effective=effective.isoformat()
+        )
         with self.app.app_context():
             self._policies.publish(self._db.session(), manifest_from_dict(data))
             self._db.session().commit()
+        takes_effect = datetime.combine(effective, datetime.min.time(), tzinfo=UTC)
+        if takes_effect > self.clock.now():
+            self.advance((takes_effect - self.clock.now()).total_seconds())
         return version
 
     def reset(self, app_id: str) -> None:

@@ -97,15 +97,25 @@ class PersonaUI:
         if not self.who.agree or (reason == "policy_changed" and self.who.on_change == "decline"):
             return PolicyChoice(False)
         optional = manifest.optional_purposes()
+        # Sensitive data under basic purposes is a separate tick of its own, answered like
+        # the optional purposes.
+        separate = [
+            c
+            for c, d in manifest.data_categories.items()
+            if manifest.is_sensitive(c) and any(manifest.purposes[p].basic for p in d.purposes)
+        ]
         if self.who.optional == "all":
-            chosen = set(optional)
+            chosen, ticked = set(optional), set(separate)
         elif self.who.optional == "none":
-            chosen = set()
+            chosen, ticked = set(), set()
         elif self.who.optional == "first_party":
             chosen = {p for p in optional if not manifest.purposes[p].third_party}
+            ticked = set(separate)
         else:
-            chosen = {p for p in optional if self.rng.random() < float(self.who.optional)}
-        return PolicyChoice(True, chosen)
+            share = float(self.who.optional)
+            chosen = {p for p in optional if self.rng.random() < share}
+            ticked = {c for c in separate if self.rng.random() < share}
+        return PolicyChoice(True, chosen, ticked)
 
     def show_rationale(self, permission: str, text: str) -> bool:
         return self.who.rationale

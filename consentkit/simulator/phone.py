@@ -2,11 +2,12 @@
 
 It is the SDK's ``ScriptedPhone`` (the same permission tables the SDK reads) with a
 persona at the dialogs, a GPS track, a Faker address book, an album of geotagged JPEGs,
-a call log, app launches, exits and updates. Every personal-data API call is traced by
-the phone itself, so an app that goes around the SDK is still seen: each read names the
-feature on screen and the purposes the manifest declares for it there, or that the app
-was in the background. The phone owns the network too (``network``): every request is
-recorded before it leaves, with the personal data detected in it.
+a call log, other installed apps, something on the clipboard, app launches, exits and
+updates. Every personal-data API call is traced by the phone itself, so an app that goes
+around the SDK is still seen: each read names the feature on screen and the purposes the
+manifest declares for it there, or that the app was in the background. The phone owns the
+network too (``network``): every request is recorded before it leaves, with the personal
+data detected in it.
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 
 import httpx
+import yaml
 from faker import Faker
 
 from ..device_sdk.media import jpeg_with_gps
-from ..device_sdk.platform import CallRecord, Contact, Photo, PlatformPermissionError
-from ..device_sdk.testing import ScriptedPhone, VirtualClock
+from ..device_sdk.platform import AppBuild, CallRecord, Contact, Photo, PlatformPermissionError
+from ..device_sdk.testing import Clip, ScriptedPhone, VirtualClock, other_apps
 from ..device_sdk.trace import Tracer
 from ..policy import Manifest
 from ..policy.detect import Known, Part
@@ -81,6 +84,27 @@ def pick_os(mix: str, rng: random.Random) -> OsProfile:
 
 
 @cache
+def _app_catalogue() -> tuple[tuple[tuple[str, str, str, str], float], ...]:
+    """``data/installed_apps.yaml``: the other apps a phone may have, with how common."""
+    raw = yaml.safe_load(
+        resources.files("consentkit.simulator").joinpath("data/installed_apps.yaml").read_text()
+    )
+    return tuple(
+        ((a["android"], a["ios"], a["name"], a["scheme"]), a["share"]) for a in raw["apps"]
+    )
+
+
+# What people have just copied in another app when they open the app under test.
+COPIED = (
+    "Meet at 3pm, gate 2",
+    "SF1409288831245",  # a parcel tracking number
+    "+86 138 0013 8000",
+    "https://m.tb.cn/h.5Xq2Lz",
+    "Room 1203, Building 4, Tianhe Road 88",
+)
+
+
+@cache
 def _faker() -> Faker:
     """One Faker per process (making one is slow); each phone reseeds it."""
     return Faker("zh_CN")
@@ -126,6 +150,7 @@ class VirtualPhone(ScriptedPhone):
         clock: VirtualClock,
         tracer: Tracer,
         app_version: str = "1.0.0",
+        build: AppBuild | None = None,
     ) -> None:
         self.persona = persona
         self.rng = rng
@@ -134,7 +159,6 @@ class VirtualPhone(ScriptedPhone):
         self.app_version = app_version
         self._asked: set[str] = set()
         self.observes_network = False
-        self.foreground = False
         self.features: list[str] = []
         self.policy: Callable[[], Manifest | None] = lambda: None
         self.known: dict[str, Known] = {}
@@ -150,8 +174,19 @@ class VirtualPhone(ScriptedPhone):
             picked_contacts=persona.contacts,
             clock=clock,
             tracer=tracer,
+            build=build,
         )
         self.identifiers = {k: self._scramble(v) for k, v in self.identifiers.items()}
+        # The phone's other apps and clipboard come from its own seed, so adding them drew
+        # nothing from the device's generator: earlier runs replay unchanged.
+        life = random.Random(f"{self.seed}:apps")
+        chosen = [app for app, share in _app_catalogue() if life.random() < share]
+        self.installed = other_apps(profile.os, chosen)
+        self.clip = (
+            Clip(life.choice(COPIED), life.choice(self.installed).id)
+            if self.installed and life.random() < 0.6
+            else None
+        )
 
     def _scramble(self, value: str) -> str:
         """Per-device identifier values of the same shape."""
@@ -222,14 +257,14 @@ class VirtualPhone(ScriptedPhone):
             & set(f.purposes)
         )
 
-    def _read(self, api: str, category: str, permission: str | None, count: int, **extra) -> str:
+    def _emit_read(self, api: str, category: str, status: str, count: int, **extra) -> None:
         """A personal-data API call, attributed to the feature on screen and its purposes."""
         feature = self.feature
         served = api_categories().get(api, [category])
-        return super()._read(
+        super()._emit_read(
             api,
             category,
-            permission,
+            status,
             count,
             feature=feature,
             purposes=self._purposes(feature, served),
@@ -319,7 +354,6 @@ class VirtualPhone(ScriptedPhone):
     # the app's life -----------------------------------------------------------------
     def launch_app(self, cold: bool = True) -> None:
         self.launch()
-        self.foreground = True
         self.tracer.emit(
             "app.launch",
             source="os",

@@ -245,6 +245,7 @@ def run_device(spec: DeviceSpec, host: Host) -> DeviceResult:
         app_id=app.manifest.id,
         clock=host.clock,
         tracer=tracer,
+        build=app.build,
     )
     salted = random.Random(f"{host.salt}:{rng.random()}") if host.salt else rng
     number = f"+86{salted.choice(['135', '136', '137', '138', '139'])}{salted.randrange(10**8):08d}"

@@ -9,6 +9,7 @@ map, contacts imported as customers, products with photos and QR codes, orders, 
 from pathlib import Path
 
 from consentkit.device_sdk import NotAllowed, ServerError
+from consentkit.device_sdk.platform import AppBuild
 from consentkit.simulator.app import App, AppContext, standard_feature
 
 MANIFESTS = Path(__file__).resolve().parent.parent / "manifests"
@@ -151,17 +152,66 @@ def place_order(ctx: AppContext) -> None:
 
 
 def quick_call(ctx: AppContext) -> None:
-    """Call a downstream customer from the customer page: the dialer, never the call log."""
+    """Call a downstream customer from the customer page: the dialer only. The policy
+    "will not actively obtain and store call information", so no call record is sent."""
     customers = _customers(ctx)
     allowed = ctx.sdk.request_permission("phone.call", ctx.feature).allowed
     number = (customers[0].get("phone") if customers else None) or "+8613900000001"
     if (allowed or ctx.phone.os_name == "ios") and ctx.sdk.calls.place_call(ctx.feature, number).ok:
-        if customers and ctx.sdk.consents.consented("quick_call"):
-            ctx.sdk.client.request(
-                "POST", f"customers/{customers[0]['id']}/calls", json={"app_id": ctx.manifest.id}
-            )
         return
     ctx.run.outcome = "degraded"
+
+
+def clear_chat_history(ctx: AppContext) -> None:
+    """INCS: a member asks to delete her messages. They are the enterprise's data (a
+    processor-role category), so the request goes to her organization; here she is its
+    admin too, and answers it from the admin screen."""
+    if not _org(ctx):
+        ctx.run.outcome = "degraded"
+        return
+    client = ctx.sdk.client
+    answer = client.request(
+        "DELETE",
+        "me/data",
+        params={"app_id": ctx.manifest.id, "category": "user.messages.content"},
+    )
+    if answer.get("forwarded_to"):
+        waiting = [r["id"] for r in client.request("GET", "orgs/requests")]
+        if answer["request"] not in waiting:
+            raise RuntimeError("a forwarded request did not reach the organization")
+        client.request(
+            "POST", f"orgs/requests/{answer['request']}/answer", json={"decision": "delete"}
+        )
+
+
+SOCIAL_APPS = (
+    "com.tencent.mm",
+    "com.tencent.mobileqq",
+    "com.sina.weibo",
+    "com.alibaba.android.rimet",
+)
+SOCIAL_SCHEMES = ("weixin", "mqq", "sinaweibo", "dingtalk")
+RISKY_APPS = ("cmb.pb", "com.icbc", "com.eg.android.AlipayGphone")
+RISKY_SCHEMES = ("cmbmobilebank", "com.icbc.iphoneclient", "alipay")
+
+
+def _reads_app_list(purpose: str, *, upload: bool):
+    """A feature that also reads the installed-app list, with the user's authorization
+    (its optional purpose consented): uploaded for risk control, or used on the phone only
+    to open the social app the user picks."""
+
+    def feature(ctx: AppContext) -> None:
+        standard_feature(ctx)  # whatever else the feature declares
+        if not ctx.sdk.consents.consented(purpose):
+            ctx.run.outcome = "degraded"
+            return
+        apps = ctx.sdk.apps.installed(ctx.feature, purpose, upload=upload)
+        if upload:
+            ctx.sdk.flush()
+        if not apps.ok or not apps.value:
+            ctx.run.outcome = "degraded"
+
+    return feature
 
 
 APPS = [
@@ -174,7 +224,9 @@ APPS = [
             "publish_product": publish_product,
             "place_order": place_order,
             "quick_call": quick_call,
+            "risk_check": _reads_app_list("device_risk_control", upload=True),
         },
+        build=AppBuild(package="com.zhenyi.erp", queries=RISKY_APPS + RISKY_SCHEMES),
         description="Zhenyi ERP: customers with positioning, photos, contacts import, calls",
     ),
     App(
@@ -185,11 +237,20 @@ APPS = [
     App(
         "cargosoon",
         MANIFESTS / "cargosoon.yaml",
+        features={
+            "share_cargo": _reads_app_list("social_sharing", upload=False),
+            "risk_scan": _reads_app_list("app_list_risk_control", upload=True),
+        },
+        build=AppBuild(
+            package="com.cargosoon.app",
+            queries=SOCIAL_APPS + SOCIAL_SCHEMES + RISKY_APPS + RISKY_SCHEMES,
+        ),
         description="Cargosoon logistics: phone login, authentication, payments, sharing",
     ),
     App(
         "incs",
         MANIFESTS / "incs.yaml",
+        features={"clear_chat_history": clear_chat_history},
         description="INCS messaging: chat, media, location sharing, third-party apps",
     ),
     App(

@@ -2,11 +2,12 @@ import csv
 import io
 import plistlib
 
+import yaml
 from click.testing import CliRunner
 
 from consentkit.cli import main
 from consentkit.examples import manifest_paths
-from consentkit.policy import load_manifest, parse_manifest
+from consentkit.policy import parse_manifest
 from consentkit.policy.exports import collected_list, data_safety_csv, privacy_info, shared_list
 
 
@@ -23,14 +24,20 @@ def test_privacy_info_is_a_plist_apple_can_read(fieldnotes_text):
     assert types["NSPrivacyCollectedDataTypeDeviceID"]["NSPrivacyCollectedDataTypeTracking"] is True
 
 
-def test_on_device_only_data_is_not_declared_collected():
-    m = load_manifest(next(p for p in manifest_paths() if p.stem == "cargosoon"))
+def test_on_device_only_data_is_not_declared_collected(fieldnotes_text):
+    data = yaml.safe_load(fieldnotes_text)
+    data["data_categories"]["user.device.app_list"] = {
+        "purposes": ["customer_import"],
+        "stored": False,
+        "retention": "session",
+    }
+    data["features"]["import_contacts"]["collects"].append("user.device.app_list")
+    data["never_collected"].remove("user.device.app_list")
+    m = parse_manifest(yaml.safe_dump(data))
     doc = plistlib.loads(privacy_info(m))
     declared = {t["NSPrivacyCollectedDataType"] for t in doc["NSPrivacyCollectedDataTypes"]}
-    assert (
-        "NSPrivacyCollectedDataTypeOtherUsageData" not in declared
-    )  # the app list stays on the phone
-    assert doc["NSPrivacyTracking"] is False
+    assert "NSPrivacyCollectedDataTypeOtherUsageData" not in declared  # stays on the phone
+    assert "NSPrivacyCollectedDataTypeContacts" in declared
 
 
 def test_data_safety_csv_rows(fieldnotes_text):

@@ -191,3 +191,70 @@ def test_any_section_value_is_a_clear_error(section, value):
         manifest_from_dict(data)
     except ManifestInvalid as exc:
         assert exc.problems
+
+
+def test_three_problems_are_reported_in_one_run(fieldnotes_text):
+    """Two shape errors and an unknown purpose: all three at once, the typo with a hint."""
+
+    def three(d):
+        d["purposes"]["account"]["basic"] = "maybe"  # shape
+        d["prompts"]["max_optional_per_request"] = "one"  # shape
+        d["features"]["place_order"]["purposes"] = ["acount"]  # reference
+
+    with pytest.raises(ManifestInvalid) as info:
+        parse_manifest(_mutate(fieldnotes_text, three), source="three.yaml")
+    found = {p.path: p.message for p in info.value.problems}
+    assert "purposes.account.basic" in found
+    assert "prompts.max_optional_per_request" in found
+    assert found["features.place_order.purposes[0]"] == (
+        "unknown purpose 'acount'; did you mean 'account'?"
+    )
+    assert all(p.line for p in info.value.problems)
+
+
+def test_unknown_key_suggests_the_known_one(fieldnotes_text):
+    text = fieldnotes_text.replace("    on_withdraw: delete\n", "    on_withdrew: delete\n", 1)
+    with pytest.raises(ManifestInvalid) as info:
+        parse_manifest(text)
+    assert "did you mean 'on_withdraw'?" in str(info.value)
+
+
+@pytest.mark.parametrize("bad", ["2025-13-01", "2025-02-30", "1 March 2025", "2025-3-1"])
+def test_bad_effective_date_is_a_located_error(fieldnotes_text, bad):
+    text = fieldnotes_text.replace("effective: 2024-03-01", f"effective: {bad}")
+    with pytest.raises(ManifestInvalid) as info:
+        parse_manifest(text, source="dated.yaml")
+    (problem,) = info.value.problems
+    assert problem.path == "app.policy.effective" and problem.line == 10
+    assert bad in problem.message
+
+
+def test_cli_reports_every_problem_and_never_a_traceback(tmp_path, fieldnotes_text):
+    from click.testing import CliRunner
+
+    from consentkit.cli import main
+
+    text = fieldnotes_text.replace("effective: 2024-03-01", "effective: 2025-13-01")
+    text = text.replace("purposes: [customer_import]\n", "purposes: [customer_imports]\n", 1)
+    path = tmp_path / "m.yaml"
+    path.write_text(text, "utf-8")
+    result = CliRunner().invoke(main, ["policy", "validate", str(path)])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "app.policy.effective" in result.output
+    assert "did you mean 'customer_import'?" in result.output
+
+
+def test_precise_location_alone_is_refused(fieldnotes_text):
+    """Android 12+ asks precise with coarse: a feature declaring precise only never works."""
+
+    def precise_only(d):
+        d["features"]["add_customer"]["permissions"] = ["location.precise"]
+        d["features"]["add_customer"]["collects"] = ["user.location.precise"]
+
+    with pytest.raises(ManifestInvalid) as info:
+        parse_manifest(_mutate(fieldnotes_text, precise_only))
+    assert any(
+        p.path == "features.add_customer.permissions[0]" and "location.coarse" in p.message
+        for p in info.value.problems
+    )

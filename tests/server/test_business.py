@@ -4,10 +4,17 @@ import io
 from datetime import UTC, datetime
 
 import pytest
+import yaml
 import zxingcpp
 from PIL import Image
+from sqlalchemy import func, select
 
 from consentkit.device_sdk.media import jpeg_with_gps
+from consentkit.policy import parse_manifest
+from consentkit.server import db
+from consentkit.server.models import CallRecord
+from consentkit.server.services import policies
+from tests.conftest import FIELDNOTES
 
 from .conftest import upload_photo
 
@@ -140,11 +147,46 @@ def test_contacts_import_keeps_only_picked_names_and_phones(api, client, app):
     assert r.status_code == 403
 
 
-def test_quick_call_records_only_that_a_call_started(api, client):
+def test_no_call_record_where_the_policy_promises_none(api, client, app):
+    """Zhenyi "will not actively obtain and store call information" (and the contract
+    example promises user.calls.log is never collected): a call record is refused."""
     auth, _ = _member(api, client)
     cid = client.post(
         "/api/v1/customers", json={"app_id": "fieldnotes", "name": "A"}, headers=auth
     ).json["id"]
+    r = client.post(f"/api/v1/customers/{cid}/calls", json={"app_id": "fieldnotes"}, headers=auth)
+    assert r.status_code == 403 and r.json["code"] == "never_collected"
+    with app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(CallRecord)) == 0
+
+
+def test_quick_call_records_only_that_a_call_started_where_declared(api, client, app):
+    data = yaml.safe_load(FIELDNOTES.read_text("utf-8"))
+    data["app"]["policy"].update(version="2024.03.02", change="minor")
+    data["never_collected"].remove("user.calls.log")
+    data["purposes"]["call_records"] = {
+        "description": "Keep who you called.",
+        "kind": "essential.service",
+    }
+    data["data_categories"]["user.calls.log"] = {"purposes": ["call_records"]}
+    data["features"]["quick_call"].update(
+        purposes=["account", "call_records"],
+        permissions=["phone.call", "phone.call_log"],
+        collects=["user.calls.log"],
+    )
+    data["permissions"]["phone.call_log"] = {"rationale": "We keep who you called and when."}
+    with app.app_context():
+        policies.publish(db.session(), parse_manifest(yaml.safe_dump(data)))
+        db.session().commit()
+    auth, tokens = _member(api, client)
+    cid = client.post(
+        "/api/v1/customers", json={"app_id": "fieldnotes", "name": "A"}, headers=auth
+    ).json["id"]
+    r = client.post(f"/api/v1/customers/{cid}/calls", json={"app_id": "fieldnotes"}, headers=auth)
+    assert r.status_code == 403  # declared, but not consented
+    api.consent(
+        tokens["access_token"], purposes={"account": True, "security": True, "call_records": True}
+    )
     r = client.post(f"/api/v1/customers/{cid}/calls", json={"app_id": "fieldnotes"}, headers=auth)
     assert r.status_code == 201 and r.json["customer_id"] == cid
     r = client.post(

@@ -28,6 +28,6 @@ def test_bootstrap_publishes_the_examples_once(tmp_path):
     app = make_app(f"sqlite:///{tmp_path / 'boot.sqlite'}", tmp_path / "instance")
     first = prepare(app, manifest_paths())
     again = prepare(app, manifest_paths())
-    assert all(line.endswith("(new)") for line in first) and len(first) == 5
-    assert not any(line.endswith("(new)") for line in again)
+    assert all(p.new for p in first) and len(first) == 5
+    assert not any(p.new for p in again)
     assert app.test_client().get("/api/v1/apps/incs/policy").status_code == 200

@@ -387,25 +387,11 @@ def test_audit_verify_command(tmp_path, monkeypatch):
     engine = create_engine(url)
     from sqlalchemy.orm import Session
 
-    from consentkit.server.services.audit_log import _digest
+    from consentkit.server.services import audit_log
 
     with Session(engine) as s:
-        prev = None
         for n in range(3):
-            at = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=n)
-            h = _digest(prev, at.isoformat(), "system", "x", f"s{n}", {})
-            s.add(
-                AuditEntry(
-                    at=at,
-                    actor="system",
-                    action="x",
-                    subject=f"s{n}",
-                    details={},
-                    prev_hash=prev,
-                    hash=h,
-                )
-            )
-            prev = h
+            audit_log.append(s, "system", "x", f"s{n}")
         s.commit()
     ok = CliRunner().invoke(main, ["audit", "verify"])
     assert ok.exit_code == 0 and "intact: 3 entries" in ok.output

@@ -44,7 +44,7 @@ def collected_list(m: Manifest) -> bytes:
                     purposes,
                     features,
                     "optional" if is_optional(m, cat) else "required",
-                    "yes" if info.sensitive else "no",
+                    "yes" if m.is_sensitive(cat.id) else "no",
                     STORED[cat.stored],
                     cat.retention,
                 )

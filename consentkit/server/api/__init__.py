@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ..extensions import RowId, api
+from ..extensions import RowId, Segment, api
 from . import (
     admin,
     auth,
@@ -28,6 +28,7 @@ PREFIX = "/api/v1"
 
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["row_id"] = RowId
+    app.url_map.converters["default"] = app.url_map.converters["string"] = Segment
     for module in (
         policy,
         auth,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -17,6 +16,7 @@ from ..models import ConsentEvent, Incident, RightsRequest, User
 from ..problems import Problem
 from ..services import audit_log, otp, personal_data, rights
 from .common import AUTH, current_user
+from .edge import Blueprint, CategoryKey, Identifier, Int, Text
 from .me import RequestSchema, request_view
 
 blp = Blueprint("admin", __name__, description="Auditors, the DPO and admins")
@@ -34,20 +34,24 @@ def staff(role: str) -> User:
 
 
 class ExtendRequest(Schema):
-    within = fields.Integer(required=True, validate=validate.Range(min=1, max=90))
-    unit = fields.String(required=True, validate=validate.OneOf(sorted(DEADLINE_UNITS)))
-    reason = fields.String(required=True, validate=validate.Length(min=5, max=500))
+    within = Int(required=True, minimum=1, maximum=90)
+    unit = Text(required=True, max_length=16, validate=validate.OneOf(sorted(DEADLINE_UNITS)))
+    reason = Text(required=True, min_length=5, max_length=500)
 
 
 class PendingQuery(Schema):
-    status = fields.String(load_default="pending", validate=validate.OneOf(["pending", "done"]))
+    status = Text(
+        load_default="pending", max_length=16, validate=validate.OneOf(["pending", "done"])
+    )
 
 
 class IncidentRequest(Schema):
-    title = fields.String(required=True, validate=validate.Length(min=3, max=200))
-    description = fields.String(required=True, validate=validate.Length(min=3, max=4000))
-    categories = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
-    affected_users = fields.List(fields.String(), required=True)
+    title = Text(required=True, min_length=3, max_length=200)
+    description = Text(required=True, min_length=3, max_length=4000)
+    categories = fields.List(CategoryKey(), required=True, validate=validate.Length(min=1, max=100))
+    affected_users = fields.List(
+        Text(max_length=32), required=True, validate=validate.Length(max=100_000)
+    )
     detected_at = fields.AwareDateTime(required=True)
 
 
@@ -63,7 +67,7 @@ class IncidentSchema(Schema):
 
 
 class RecordsQuery(Schema):
-    app_id = fields.String(required=True)
+    app_id = Identifier(required=True)
 
 
 def _incident_view(row: Incident) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_jwt_extended import get_jwt, jwt_required
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
@@ -15,15 +14,16 @@ from ..models import User
 from ..problems import Problem
 from ..services import ledger, otp, passwords, phones, tokens
 from .common import AUTH
+from .edge import Blueprint, InstallId, OneTimeCode, Text
 
 blp = Blueprint("auth", __name__, description="Codes, registration, login, token refresh")
 
-INSTALL_ID = validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$", error="8-64 letters, digits, _ or -")
-
 
 class CodeRequest(Schema):
-    phone = fields.String(required=True, validate=validate.Length(max=32))
-    purpose = fields.String(load_default="login", validate=validate.OneOf(["login", "verify"]))
+    phone = Text(required=True, max_length=32)
+    purpose = Text(
+        load_default="login", max_length=16, validate=validate.OneOf(["login", "verify"])
+    )
 
 
 class CodeSent(Schema):
@@ -32,13 +32,11 @@ class CodeSent(Schema):
 
 
 class RegisterRequest(Schema):
-    phone = fields.String(required=True, validate=validate.Length(max=32))
-    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="six digits"))
-    password = fields.String(
-        required=True, validate=validate.Length(min=8, max=128), load_only=True
-    )
+    phone = Text(required=True, max_length=32)
+    code = OneTimeCode(required=True)
+    password = Text(required=True, min_length=8, max_length=128, load_only=True)
     birth_date = fields.Date(load_default=None)
-    install_id = fields.String(load_default=None, validate=INSTALL_ID)
+    install_id = InstallId(load_default=None)
 
     @validates_schema
     def _birth_in_past(self, data: dict, **_: object) -> None:
@@ -47,12 +45,10 @@ class RegisterRequest(Schema):
 
 
 class LoginRequest(Schema):
-    phone = fields.String(required=True, validate=validate.Length(max=32))
-    password = fields.String(load_default=None, validate=validate.Length(max=128), load_only=True)
-    code = fields.String(
-        load_default=None, validate=validate.Regexp(r"^\d{6}$", error="six digits")
-    )
-    install_id = fields.String(load_default=None, validate=INSTALL_ID)
+    phone = Text(required=True, max_length=32)
+    password = Text(load_default=None, max_length=128, load_only=True)
+    code = OneTimeCode(load_default=None)
+    install_id = InstallId(load_default=None)
 
     @validates_schema
     def _one_secret(self, data: dict, **_: object) -> None:

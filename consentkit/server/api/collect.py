@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from flask import current_app, request
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,20 +16,23 @@ from ..models import IdempotencyRecord
 from ..problems import Problem
 from ..services import collection, ledger, policies
 from .common import AUTH, current_user
+from .edge import Blueprint, CategoryKey, Identifier, JsonValue
+
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,128}")
 
 blp = Blueprint("collect", __name__, description="Consent-checked collection of personal data")
 
 
 class EventIn(Schema):
-    category = fields.String(required=True, validate=validate.Length(max=96))
-    purpose = fields.String(required=True, validate=validate.Length(max=64))
-    feature = fields.String(required=True, validate=validate.Length(max=64))
+    category = CategoryKey(required=True)
+    purpose = Identifier(required=True)
+    feature = Identifier(required=True)
     collected_at = fields.AwareDateTime(required=True)
-    payload = fields.Raw(load_default=None)
+    payload = JsonValue(load_default=None)
 
 
 class CollectRequest(Schema):
-    app_id = fields.String(required=True)
+    app_id = Identifier(required=True)
     events = fields.List(fields.Nested(EventIn), required=True, validate=validate.Length(min=1))
 
     @validates("events")
@@ -47,11 +50,12 @@ class CollectAnswer(Schema):
 
 def _idempotency_key() -> str:
     key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > 128:
+    if not IDEMPOTENCY_KEY.fullmatch(key):
         raise Problem(
             400,
             "idempotency_key_required",
-            "Send an Idempotency-Key header (1-128 characters) so retries add nothing.",
+            "Send an Idempotency-Key header (1-128 visible ASCII characters, a UUID for "
+            "example) so retries add nothing.",
         )
     return key
 
@@ -62,7 +66,12 @@ def _idempotency_key() -> str:
 @blp.doc(
     security=AUTH,
     parameters=[
-        {"in": "header", "name": "Idempotency-Key", "required": True, "schema": {"type": "string"}}
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "required": True,
+            "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY.pattern, "maxLength": 128},
+        }
     ],
 )
 def collect_events(body: dict):
@@ -71,6 +80,10 @@ def collect_events(body: dict):
     key = _idempotency_key()
     user = current_user()
     s = db.session()
+    manifest = policies.current(s, body["app_id"])
+    # The subject's lock first: a withdrawal cannot commit between this check and the
+    # insert, and a twin of this batch waits here and then finds its answer.
+    state = ledger.locked_state(s, manifest, ledger.Subject(user=user))
     raw = json.dumps(request.get_json(), sort_keys=True, separators=(",", ":"), default=str)
     digest = hashlib.sha256(raw.encode()).hexdigest()
     seen = s.scalar(
@@ -84,8 +97,6 @@ def collect_events(body: dict):
                 422, "idempotency_key_reused", "This Idempotency-Key was used for another batch."
             )
         return seen.response
-    manifest = policies.current(s, body["app_id"])
-    state = ledger.state(s, manifest, ledger.Subject(user=user))
     answer = collection.collect(s, manifest, state, user, body["events"])
     s.add(IdempotencyRecord(user_id=user.id, key=key, request_hash=digest, response=answer))
     try:

@@ -23,10 +23,3 @@ class StrictBool(fields.Boolean):
         if not isinstance(value, bool):
             raise ValidationError("Must be true or false.")
         return value
-
-
-def money(value) -> None:
-    """0 to a billion. A plain validator: apispec would render a Decimal range as strings,
-    which is not valid OpenAPI."""
-    if not 0 <= value <= 10**9:
-        raise ValidationError("Must be between 0 and 1,000,000,000.")

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from ...policy import taxonomy
 from .. import db
 from ..models import ConsentReceipt
 from ..problems import Problem
-from ..services import ledger, policies, receipts
-from .auth import INSTALL_ID
+from ..services import ledger, policies, receipts, withdrawal
 from .common import AUTH, StrictBool, current_user
+from .edge import Blueprint, CategoryKey, Identifier, InstallId, Text
 
 blp = Blueprint("consents", __name__, description="Consents per purpose, with receipts")
 
@@ -20,24 +18,24 @@ METHODS = ["app_ui", "web_form", "api", "guardian_sms"]
 
 
 class ConsentRequest(Schema):
-    app_id = fields.String(required=True)
-    policy_version = fields.String(required=True)
-    install_id = fields.String(load_default=None, validate=INSTALL_ID)
-    purposes = fields.Dict(keys=fields.String(), values=StrictBool(), required=True)
-    categories = fields.Dict(keys=fields.String(), values=StrictBool(), load_default=dict)
-    method = fields.String(load_default="app_ui", validate=validate.OneOf(METHODS))
+    app_id = Identifier(required=True)
+    policy_version = Text(required=True, max_length=64)
+    install_id = InstallId(load_default=None)
+    purposes = fields.Dict(keys=Identifier(), values=StrictBool(), required=True)
+    categories = fields.Dict(keys=CategoryKey(), values=StrictBool(), load_default=dict)
+    method = Text(load_default="app_ui", max_length=32, validate=validate.OneOf(METHODS))
 
 
 class WithdrawRequest(Schema):
-    app_id = fields.String(required=True)
-    install_id = fields.String(load_default=None, validate=INSTALL_ID)
-    purposes = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
-    method = fields.String(load_default="app_ui", validate=validate.OneOf(METHODS))
+    app_id = Identifier(required=True)
+    install_id = InstallId(load_default=None)
+    purposes = fields.List(Identifier(), required=True, validate=validate.Length(min=1, max=64))
+    method = Text(load_default="app_ui", max_length=32, validate=validate.OneOf(METHODS))
 
 
 class StateQuery(Schema):
-    app_id = fields.String(required=True)
-    install_id = fields.String(load_default=None, validate=INSTALL_ID)
+    app_id = Identifier(required=True)
+    install_id = InstallId(load_default=None)
 
 
 class ConsentAnswer(Schema):
@@ -94,11 +92,10 @@ def give(body: dict):
             current_version=manifest.version,
         )
     _unknown(manifest, body["purposes"])
-    tax = taxonomy()
     bad_cats = {
         c: ["Not a sensitive category of this policy."]
         for c in body["categories"]
-        if c not in manifest.data_categories or not tax.categories[c].sensitive
+        if c not in manifest.data_categories or not manifest.is_sensitive(c)
     }
     if bad_cats:
         raise Problem(
@@ -108,7 +105,7 @@ def give(body: dict):
             errors={"categories": bad_cats},
         )
     subject = _subject(body["install_id"])
-    state = ledger.state(s, manifest, subject)
+    state = ledger.locked_state(s, manifest, subject)
     purposes = dict(body["purposes"])
     if state.agreed_version() != manifest.version:
         missing = [p for p in manifest.basic_purposes() if purposes.get(p) is not True]
@@ -155,21 +152,24 @@ def withdraw(body: dict):
     manifest = policies.current(s, body["app_id"])
     _unknown(manifest, body["purposes"])
     subject = _subject(body["install_id"])
-    purposes = dict.fromkeys(body["purposes"], False)
+    # Under the subject's lock: a collect either committed before (and is swept here) or
+    # reads the withdrawal after it (and is refused).
+    state = ledger.locked_state(s, manifest, subject)
+    effects = withdrawal.apply(s, manifest, subject.user, body["purposes"])
     recorded = ledger.record(
         s,
         manifest,
         subject,
-        purposes=purposes,
+        purposes=dict.fromkeys(body["purposes"], False),
         categories={},
         method=body["method"],
         action_if_false="withdraw",
+        current=state,
     )
-    effects = ledger.apply_withdrawal(s, manifest, subject.user, body["purposes"])
     s.commit()
     return {
         "receipt": recorded.receipt.document,
-        "effects": effects,
+        "effects": effects.as_dict(),
         "state": recorded.state.summary(),
     }
 
@@ -187,7 +187,7 @@ def list_receipts(query: dict):
         s.scalars(
             select(ConsentReceipt)
             .where(ConsentReceipt.app_id == query["app_id"], ConsentReceipt.subject.in_(keys))
-            .order_by(ConsentReceipt.created_at, ConsentReceipt.id)
+            .order_by(ConsentReceipt.position, ConsentReceipt.created_at, ConsentReceipt.id)
         )
     )
     return {"receipts": [r.document for r in rows], "chain_valid": receipts.verify_chain(rows)}

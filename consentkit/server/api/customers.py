@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Response, current_app
-from flask_smorest import Blueprint
 from geopy.distance import geodesic
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import select
@@ -13,10 +12,12 @@ from ..models import CallRecord, Customer
 from ..problems import Problem
 from ..services import business, geo, phones, policies, qr
 from .common import AUTH, current_user
+from .edge import Blueprint, Identifier, Text
 
 blp = Blueprint("customers", __name__, description="Customers of the organization")
 
 LOCATION_CATEGORIES = ("user.location.precise", "user.location.coarse")
+CALL_RECORD = "user.calls.log"
 
 
 class LocationIn(Schema):
@@ -27,28 +28,28 @@ class LocationIn(Schema):
 
 
 class CustomerIn(Schema):
-    app_id = fields.String(required=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    phone = fields.String(load_default=None, validate=validate.Length(max=32))
+    app_id = Identifier(required=True)
+    name = Text(required=True, min_length=1, max_length=200)
+    phone = Text(load_default=None, max_length=32)
     location = fields.Nested(LocationIn, load_default=None)
 
 
 class CustomerPatch(Schema):
-    name = fields.String(validate=validate.Length(min=1, max=200))
-    phone = fields.String(validate=validate.Length(max=32), allow_none=True)
+    name = Text(min_length=1, max_length=200)
+    phone = Text(max_length=32, allow_none=True)
 
 
 class PickedContact(Schema):
     """What the device may send of a picked contact: a name and a phone — nothing else."""
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    phone = fields.String(required=True, validate=validate.Length(max=32))
+    name = Text(required=True, min_length=1, max_length=200)
+    phone = Text(required=True, max_length=32)
 
 
 class ImportIn(Schema):
-    app_id = fields.String(required=True)
+    app_id = Identifier(required=True)
     contacts = fields.List(
-        fields.Nested(PickedContact), required=True, validate=validate.Length(min=1)
+        fields.Nested(PickedContact), required=True, validate=validate.Length(min=1, max=1000)
     )
 
     @validates("contacts")
@@ -59,7 +60,7 @@ class ImportIn(Schema):
 
 
 class CallIn(Schema):
-    app_id = fields.String(required=True)
+    app_id = Identifier(required=True)
 
 
 class Here(Schema):
@@ -262,13 +263,23 @@ def import_contacts(body: dict):
 @blp.response(201, CallOut)
 @blp.doc(security=AUTH)
 def record_call(body: dict, customer_id: str):
-    """Record that you started a call to this customer (the app's quick call). The call's
-    content and the phone's call history are not accepted."""
+    """Record that you started a call to this customer (the app's quick call). A call
+    record is call information (``user.calls.log``): kept only where the policy declares it
+    for the calling feature and under a live consent, never where it promises not to store
+    it. The call's content and the phone's call history are not accepted."""
     user, s, member = _context()
     customer = business.owned(s, Customer, customer_id, member.org_id)
     manifest = policies.current(s, body["app_id"])
-    if not manifest.features_requesting("phone.call"):
+    calling = manifest.features_requesting("phone.call")
+    if not calling:
         raise Problem(422, "undeclared_feature", f"{manifest.id} declares no calling feature")
+    if CALL_RECORD in manifest.never_collected:
+        raise Problem(
+            403,
+            "never_collected",
+            f"{manifest.id} promises not to obtain or store call information; nothing was kept",
+        )
+    business.consent_for(s, user, manifest.id, CALL_RECORD, calling[0])
     call = CallRecord(org_id=member.org_id, customer_id=customer.id, user_id=user.id)
     s.add(call)
     s.commit()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
@@ -11,12 +10,13 @@ from .. import db
 from ..models import OutboxMessage
 from ..problems import Problem
 from ..services import phones
+from .edge import Blueprint, Text
 
 blp = Blueprint("dev", __name__, description="Development only: the message outbox")
 
 
 class OutboxQuery(Schema):
-    phone = fields.String(required=True)
+    phone = Text(required=True, max_length=32)
 
 
 class MessageSchema(Schema):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
@@ -12,25 +11,25 @@ from ..models import Device, DeviceIdentifier
 from ..problems import Problem
 from ..services import ledger, policies
 from ..services.keyed_hash import keyed_hash
-from .auth import INSTALL_ID
 from .common import AUTH, current_user
+from .edge import Blueprint, CategoryKey, Identifier, InstallId, Text
 
 blp = Blueprint("devices", __name__, description="App installs and their identifiers")
 
 
 class IdentifierIn(Schema):
-    category = fields.String(required=True)
-    purpose = fields.String(required=True)
-    value = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    category = CategoryKey(required=True)
+    purpose = Identifier(required=True)
+    value = Text(required=True, min_length=1, max_length=200)
 
 
 class DeviceRequest(Schema):
-    app_id = fields.String(required=True)
-    install_id = fields.String(required=True, validate=INSTALL_ID)
-    platform = fields.String(required=True, validate=validate.OneOf(["android", "ios"]))
-    os_version = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    app_version = fields.String(required=True, validate=validate.Length(min=1, max=32))
-    model = fields.String(load_default=None, validate=validate.Length(max=64))
+    app_id = Identifier(required=True)
+    install_id = InstallId(required=True)
+    platform = Text(required=True, max_length=16, validate=validate.OneOf(["android", "ios"]))
+    os_version = Text(required=True, min_length=1, max_length=32)
+    app_version = Text(required=True, min_length=1, max_length=32)
+    model = Text(load_default=None, max_length=64)
     identifiers = fields.List(
         fields.Nested(IdentifierIn), load_default=list, validate=validate.Length(max=20)
     )
@@ -68,7 +67,7 @@ def register_device(body: dict):
     manifest = policies.current(s, body["app_id"])
     user = current_user(optional=True)
     subject = ledger.Subject(user=user, install_id=body["install_id"])
-    state = ledger.state(s, manifest, subject)
+    state = ledger.locked_state(s, manifest, subject)
     if state.agreed_version() is None:
         raise Problem(403, "consent_required", "Agree to the policy before registering the device.")
     device = s.scalar(

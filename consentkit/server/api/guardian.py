@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from .. import db
 from ..extensions import limiter
@@ -13,17 +12,18 @@ from ..services import ledger, otp, phones, policies
 from ..services.keyed_hash import keyed_hash
 from .auth import CodeSent
 from .common import AUTH, current_user
+from .edge import Blueprint, Identifier, OneTimeCode, Text
 
 blp = Blueprint("guardian", __name__, description="Guardian consent for minors")
 
 
 class GuardianCodeRequest(Schema):
-    app_id = fields.String(required=True)
-    guardian_phone = fields.String(required=True, validate=validate.Length(max=32))
+    app_id = Identifier(required=True)
+    guardian_phone = Text(required=True, max_length=32)
 
 
 class GuardianConsentRequest(GuardianCodeRequest):
-    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="six digits"))
+    code = OneTimeCode(required=True)
 
 
 class ReceiptAnswer(Schema):

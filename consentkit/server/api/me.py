@@ -3,34 +3,43 @@
 from __future__ import annotations
 
 from flask import current_app, send_file
-from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validates_schema
 from sqlalchemy import select
 
 from ...policy import taxonomy
 from ...policy.payloads import validate_payload
 from .. import db
 from ..db import utcnow
-from ..models import CollectedItem, RightsRequest
+from ..models import CollectedItem, Membership, RightsRequest
 from ..problems import Problem
-from ..services import audit_log, jobs, otp, passwords, personal_data, policies, purge, rights
+from ..services import (
+    audit_log,
+    jobs,
+    otp,
+    passwords,
+    personal_data,
+    policies,
+    rights,
+    serial,
+)
 from ..services.storage import exports_folder
 from ..services.tokens import revoke_all
 from .common import AUTH, current_user
+from .edge import Blueprint, CategoryKey, Identifier, JsonObject, OneTimeCode, Text
 
 blp = Blueprint("me", __name__, description="The user's rights over their personal data")
 
 
 class AppQuery(Schema):
-    app_id = fields.String(required=True)
+    app_id = Identifier(required=True)
 
 
 class DeleteQuery(AppQuery):
-    category = fields.String(required=True)
+    category = CategoryKey(required=True)
 
 
 class CorrectionRequest(Schema):
-    payload = fields.Dict(required=True)
+    payload = JsonObject(required=True)
 
 
 class ProfileRequest(Schema):
@@ -38,11 +47,9 @@ class ProfileRequest(Schema):
 
 
 class CancelRequest(Schema):
-    app_id = fields.String(required=True)
-    password = fields.String(load_default=None, load_only=True, validate=validate.Length(max=128))
-    code = fields.String(
-        load_default=None, validate=validate.Regexp(r"^\d{6}$", error="six digits")
-    )
+    app_id = Identifier(required=True)
+    password = Text(load_default=None, load_only=True, max_length=128)
+    code = OneTimeCode(load_default=None)
 
     @validates_schema
     def _identity(self, data: dict, **_: object) -> None:
@@ -82,6 +89,8 @@ class CorrectedAnswer(Schema):
 class CountsAnswer(Schema):
     deleted = fields.Integer()
     anonymized = fields.Integer()
+    forwarded_to = fields.String(allow_none=True)  # the organization that decides
+    request = fields.String(allow_none=True)
 
 
 def request_view(row: RightsRequest) -> dict:
@@ -110,8 +119,10 @@ def access(query: dict):
     """All personal data about you, by category, each with purpose, consent and retention."""
     user = current_user()
     s = db.session()
-    row = rights.open_request(s, user, policies.current(s, query["app_id"]), "access")
+    manifest = policies.current(s, query["app_id"])
     data = personal_data.gather(s, user)
+    # Recorded after the reading: the audit log's head is held only for the two appends.
+    row = rights.open_request(s, user, manifest, "access")
     rights.complete(s, row, {"categories": len(data["categories"])})
     s.commit()
     return data
@@ -133,24 +144,15 @@ def delete_category(query: dict):
             "Not a category of this policy.",
             errors={"category": ["Unknown category."]},
         )
+    serial.lock_subject(s, f"user:{user.id}")  # no collect of this category commits after
     row = rights.open_request(s, user, manifest, "deletion")
-    counts = {"deleted": 0, "anonymized": 0}
-    items = s.scalars(
-        select(CollectedItem).where(
-            CollectedItem.user_id == user.id,
-            CollectedItem.app_id == manifest.id,
-            CollectedItem.category == query["category"],
-        )
-    )
-    held = any(query["category"] in h.categories for h in manifest.rights.holds)
-    for item in list(items):
-        if held:
-            purge.anonymize_item(item, manifest)
-            counts["anonymized"] += 1
-        else:
-            purge.drop_media(item.payload)
-            s.delete(item)
-            counts["deleted"] += 1
+    member = s.get(Membership, user.id)
+    if manifest.data_categories[query["category"]].answered_by == "organization" and member:
+        # Processed on the organization's behalf: its admins answer, within the deadline.
+        rights.forward(s, row, member.org_id, query["category"])
+        s.commit()
+        return {"deleted": 0, "anonymized": 0, "forwarded_to": member.org_id, "request": row.id}
+    counts = rights.delete_category(s, user.id, manifest, query["category"])
     rights.complete(s, row, counts)
     s.commit()
     return counts
@@ -275,6 +277,7 @@ def cancel_account(body: dict):
         otp.verify(s, user.phone, "verify", body["code"])
     elif not passwords.verify_password(user.password_hash, body["password"]):
         raise Problem(401, "invalid_credentials", "The password is wrong.")
+    serial.lock_subject(s, f"user:{user.id}")
     user.status = "cancelled"
     revoke_all(s, user, "account_cancelled")
     row = rights.open_request(s, user, manifest, "cancellation")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, current_app, request
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from ...policy import taxonomy
@@ -15,6 +14,7 @@ from ..problems import Problem
 from ..services import collection, images, ledger, policies
 from ..services.storage import storage
 from .common import AUTH, current_user
+from .edge import Blueprint, CategoryKey, Identifier
 
 blp = Blueprint("media", __name__, description="Image uploads under consent")
 
@@ -33,10 +33,10 @@ def _allow_larger_bodies() -> None:
 
 
 class MediaForm(Schema):
-    app_id = fields.String(required=True)
-    category = fields.String(required=True, validate=validate.Length(max=96))
-    purpose = fields.String(required=True, validate=validate.Length(max=64))
-    feature = fields.String(required=True, validate=validate.Length(max=64))
+    app_id = Identifier(required=True)
+    category = CategoryKey(required=True)
+    purpose = Identifier(required=True)
+    feature = Identifier(required=True)
     collected_at = fields.AwareDateTime(required=True)
 
 
@@ -58,6 +58,35 @@ def _location_allowed(manifest, consents, purpose: str) -> bool:
         for c in ("user.location.precise", "user.location.coarse")
     )
     return declared and consents.live(purpose).ok
+
+
+def _check(manifest, consents, form: dict) -> collection.Use:
+    try:
+        return collection.check_use(
+            manifest,
+            consents,
+            form["category"],
+            form["purpose"],
+            form["feature"],
+            form["collected_at"],
+            utcnow(),
+        )
+    except collection.Refused as refused:
+        raise Problem(
+            403 if refused.code in CONSENT_CODES else 422, refused.code, refused.detail
+        ) from None
+
+
+def _process(upload_file, keep_gps: bool) -> images.ProcessedImage:
+    cfg = current_app.config
+    upload_file.stream.seek(0)
+    return images.process(
+        upload_file.read(),
+        upload_file.mimetype or "",
+        keep_gps=keep_gps,
+        max_bytes=cfg["MEDIA_MAX_BYTES"],
+        max_pixels=cfg["MEDIA_MAX_PIXELS"],
+    )
 
 
 @blp.route("/media", methods=["POST"])
@@ -86,30 +115,17 @@ def upload(form: dict):
             "Send the image as the multipart field 'file'.",
             errors={"file": ["Missing."]},
         )
+    # Checked once before the costly decoding, and again under the subject's lock, where
+    # no withdrawal can commit before this upload does.
     consents = ledger.state(s, manifest, ledger.Subject(user=user))
+    _check(manifest, consents, form)
+    keep_gps = _location_allowed(manifest, consents, form["purpose"])
+    processed = _process(upload_file, keep_gps)
+    consents = ledger.locked_state(s, manifest, ledger.Subject(user=user))
+    use = _check(manifest, consents, form)
+    if keep_gps and not _location_allowed(manifest, consents, form["purpose"]):
+        processed = _process(upload_file, keep_gps=False)
     now = utcnow()
-    try:
-        use = collection.check_use(
-            manifest,
-            consents,
-            form["category"],
-            form["purpose"],
-            form["feature"],
-            form["collected_at"],
-            now,
-        )
-    except collection.Refused as refused:
-        raise Problem(
-            403 if refused.code in CONSENT_CODES else 422, refused.code, refused.detail
-        ) from None
-    cfg = current_app.config
-    processed = images.process(
-        upload_file.read(),
-        upload_file.mimetype or "",
-        keep_gps=_location_allowed(manifest, consents, form["purpose"]),
-        max_bytes=cfg["MEDIA_MAX_BYTES"],
-        max_pixels=cfg["MEDIA_MAX_PIXELS"],
-    )
     store = storage()
     suffix = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}[processed.mime]
     address = store.put(processed.data, suffix)

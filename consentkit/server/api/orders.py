@@ -4,38 +4,47 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
 from .. import db
 from ..models import Customer, Order
 from ..services import business
-from .common import AUTH, current_user, money
+from .common import AUTH, current_user
+from .edge import Blueprint, Identifier, Int, Money, Text, column_max
 
 blp = Blueprint("orders", __name__, description="Orders of the organization")
 
 STATUSES = ["open", "confirmed", "shipped", "done", "cancelled"]
+PRICE_MAX = Decimal(10**9)
 
 
 class ItemIn(Schema):
-    sku = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    quantity = fields.Integer(required=True, validate=validate.Range(1, 100_000))
-    price = fields.Decimal(required=True, places=2, validate=money)
+    sku = Text(required=True, min_length=1, max_length=64)
+    name = Text(required=True, min_length=1, max_length=200)
+    quantity = Int(required=True, minimum=1, maximum=100_000)
+    price = Money(required=True, maximum=PRICE_MAX)
 
 
 class OrderIn(Schema):
-    app_id = fields.String(required=True)
-    customer_id = fields.String(required=True)
+    app_id = Identifier(required=True)
+    customer_id = Text(required=True, max_length=32)
     items = fields.List(
         fields.Nested(ItemIn), required=True, validate=validate.Length(min=1, max=500)
     )
-    notes = fields.String(load_default=None, validate=validate.Length(max=2000))
+    notes = Text(load_default=None, max_length=2000)
+
+    @validates_schema
+    def _total_fits(self, data: dict, **_: object) -> None:
+        total = sum((i["price"] * i["quantity"] for i in data.get("items", [])), Decimal(0))
+        if total > column_max(Order.amount):
+            raise ValidationError(
+                f"The order total must not exceed {column_max(Order.amount):,}.", "items"
+            )
 
 
 class OrderPatch(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    status = Text(required=True, max_length=16, validate=validate.OneOf(STATUSES))
 
 
 class OrderOut(Schema):

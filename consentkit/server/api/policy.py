@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from .. import db
 from ..services import policies
+from .edge import Blueprint
 
 blp = Blueprint("policy", __name__, description="Published policy manifests, by version")
 

@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from .. import db
 from ..models import CollectedItem, Product
 from ..problems import Problem
 from ..services import business
-from .common import AUTH, current_user, money
+from .common import AUTH, current_user
 from .customers import qr_response
+from .edge import Blueprint, Money, RowId, Text
+from .orders import PRICE_MAX
 
 blp = Blueprint("products", __name__, description="Products of the organization")
 
 
 class ProductIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    price = fields.Decimal(required=True, places=2, validate=money)
-    image_id = fields.Integer(load_default=None)
+    name = Text(required=True, min_length=1, max_length=200)
+    price = Money(required=True, maximum=PRICE_MAX)
+    image_id = RowId(load_default=None)
 
 
 class ProductOut(Schema):

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from .. import db
 from ..models import Customer, Product
 from ..problems import Problem
 from ..services import business, qr
 from .common import AUTH, current_user
+from .edge import Blueprint, Text
 
 blp = Blueprint("qr", __name__, description="QR codes of products and customers")
 
 
 class ResolveIn(Schema):
-    token = fields.String(required=True, validate=validate.Length(min=10, max=200))
+    token = Text(required=True, min_length=10, max_length=200)
 
 
 class ResolveOut(Schema):

@@ -8,12 +8,13 @@ from .consents import ConsentEvent, ConsentReceipt
 from .devices import Device, DeviceIdentifier
 from .outbox import OutboxMessage
 from .policies import PolicyVersionRow
-from .rights import AuditEntry, Incident, RightsRequest
+from .rights import AuditEntry, ChainHead, Incident, RightsRequest
 
 __all__ = [
     "AuditEntry",
     "Base",
     "CallRecord",
+    "ChainHead",
     "CollectedItem",
     "ConsentEvent",
     "ConsentReceipt",

@@ -50,6 +50,8 @@ class ConsentReceipt(Base):
     subject: Mapped[str] = mapped_column(String(80), index=True)
     user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     previous_id: Mapped[str | None] = mapped_column(String(36))
+    # Place in the person's chain (1, 2, …): the receipt after the highest is next.
+    position: Mapped[int] = mapped_column(default=0, server_default="0")
     previous_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -37,11 +37,15 @@ class RightsRequest(Base):
 
 
 class AuditEntry(Base):
-    """Append-only and hash-chained: each entry hashes its content and its predecessor's hash."""
+    """Append-only and hash-chained: each entry hashes its content and its predecessor's hash.
+
+    ``position`` numbers the chain without gaps; it is unique, so two appends can never
+    both take the place after the same entry."""
 
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(unique=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(48))
@@ -49,6 +53,17 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class ChainHead(Base):
+    """The end of a hash chain: its last position and hash. Appending locks this row, so
+    every writer of the chain — on any worker or host — takes its turn here."""
+
+    __tablename__ = "chain_heads"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+    hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Incident(Base):

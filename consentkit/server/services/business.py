@@ -30,7 +30,10 @@ def owned(db: Session, model, object_id: str, org_id: str):
 
 
 def consent_for(db: Session, user: User, app_id: str, category: str, feature: str) -> ConsentEvent:
-    """The live consent that allows this category in this feature, or a clear refusal."""
+    """The live consent that allows this category in this feature, or a clear refusal.
+
+    The subject stays locked until the caller commits what it stores under that consent,
+    so a withdrawal cannot slip in between."""
     manifest = policies.current(db, app_id)
     if feature not in manifest.features:
         raise Problem(422, "undeclared_feature", f"{app_id} has no feature {feature}")
@@ -41,7 +44,7 @@ def consent_for(db: Session, user: User, app_id: str, category: str, feature: st
     ]
     if not purposes:
         raise Problem(422, "undeclared_category", f"{category} is not declared for {feature}")
-    state = ledger.state(db, manifest, ledger.Subject(user=user))
+    state = ledger.locked_state(db, manifest, ledger.Subject(user=user))
     verdicts = [state.live(p) for p in purposes]
     for verdict in verdicts:
         if verdict.ok:

@@ -2,6 +2,10 @@
 
 Events are only ever appended. A subject is an install before login and a user after;
 ``install_links`` attaches an install's history to its user without rewriting it.
+
+Whatever changes a subject's consents, or stores data under them, reads the subject's
+state with ``locked_state``: the subject's lock (``serial.lock_subject``) is held from that
+read until the transaction ends, so a withdrawal and a collect never interleave.
 """
 
 from __future__ import annotations
@@ -13,11 +17,11 @@ from typing import Any
 from sqlalchemy import bindparam, insert, or_, select
 from sqlalchemy.orm import Session
 
-from ...policy import Manifest, taxonomy
+from ...policy import Manifest
 from ..db import utcnow
-from ..models import CollectedItem, ConsentEvent, InstallLink, User
+from ..models import ConsentEvent, InstallLink, User
 from ..problems import Problem
-from . import audit_log, policies, purge, receipts
+from . import audit_log, policies, receipts, serial
 
 
 @dataclass
@@ -33,9 +37,15 @@ class Subject:
 
 
 def link_install(db: Session, user: User, install_id: str | None) -> None:
-    """From now on this install's consents are this user's."""
-    if install_id and db.get(InstallLink, install_id) is None:
+    """From now on this install's consents are this user's (the first user to log in on
+    an install keeps it). Under the install's lock: its pre-login consents and the link
+    are written one after the other."""
+    if not install_id:
+        return
+    serial.lock_subject(db, f"install:{install_id}")
+    if db.get(InstallLink, install_id) is None:
         db.add(InstallLink(install_id=install_id, user_id=user.id))
+        db.flush()
 
 
 _INSTALLS = select(InstallLink.install_id).where(InstallLink.user_id == bindparam("user"))
@@ -108,6 +118,7 @@ class ConsentState:
     lapsed_versions: frozenset[str] = frozenset()
     minor: bool = False
     installs: tuple[str, ...] = ()  # the installs linked to the user, when there is one
+    locked: bool = False  # read under the subject's lock (``locked_state``)
 
     def latest(
         self, *, purpose: str | None = None, category: str | None = None, at: datetime | None = None
@@ -200,7 +211,9 @@ class ConsentState:
         }
 
 
-def state(db: Session, manifest: Manifest, subject: Subject) -> ConsentState:
+def state(
+    db: Session, manifest: Manifest, subject: Subject, *, locked: bool = False
+) -> ConsentState:
     """Load the subject's history once; batch checks then run in memory."""
     installs: list[str] = []
     if subject.user is not None:
@@ -217,11 +230,23 @@ def state(db: Session, manifest: Manifest, subject: Subject) -> ConsentState:
             )
         link = db.get(InstallLink, subject.install_id)
         if link is not None:
-            return state(db, manifest, Subject(db.get(User, link.user_id), subject.install_id))
+            user = db.get(User, link.user_id)
+            if locked:
+                serial.lock_subject(db, f"user:{user.id}")
+            return state(db, manifest, Subject(user, subject.install_id), locked=locked)
         params, query = {"app": manifest.id, "install": subject.install_id}, _INSTALL_EVENTS
     events = list(db.scalars(query, params))
     lapsed = policies.lapsed_versions(db, manifest.id)
-    return ConsentState(manifest, events, lapsed, is_minor(subject.user, manifest), tuple(installs))
+    minor = is_minor(subject.user, manifest)
+    return ConsentState(manifest, events, lapsed, minor, tuple(installs), locked)
+
+
+def locked_state(db: Session, manifest: Manifest, subject: Subject) -> ConsentState:
+    """The subject's state, read under its lock, for a transaction that records a consent
+    change or stores data under one. An install linked to a user takes the user's lock
+    too (install first, then user: always that order)."""
+    serial.lock_subject(db, subject.key if subject.user else f"install:{subject.install_id}")
+    return state(db, manifest, subject, locked=True)
 
 
 @dataclass
@@ -245,10 +270,14 @@ def record(
 ) -> Recorded:
     """Append one decision per purpose and category, and a receipt for them all.
 
-    ``current`` is the subject's state when the caller has just read it; the answer holds
-    the state after the change, so nobody reads the history twice."""
+    ``current`` is the subject's state when the caller has just read it with
+    ``locked_state``; the answer holds the state after the change, so nobody reads the
+    history twice."""
     now = utcnow()
-    current = current if current is not None else state(db, manifest, subject)
+    if current is None:
+        current = locked_state(db, manifest, subject)
+    if not current.locked:
+        raise RuntimeError("a consent change needs the state read with locked_state()")
     if current.minor and current.guardian() is None:
         raise Problem(
             403,
@@ -282,16 +311,6 @@ def record(
         at=now,
     )
     receipt_id = receipt.id
-    action = "consent.withdrawn" if action_if_false == "withdraw" else "consent.recorded"
-    audit_log.append(
-        db,
-        subject.key,
-        action,
-        f"receipt:{receipt.id}",
-        app=manifest.id,
-        decisions=decisions,
-        categories=category_decisions,
-    )
     rows = [
         {
             "app_id": manifest.id,
@@ -310,8 +329,22 @@ def record(
     # One INSERT for the batch; the ids order events recorded in the same instant.
     inserted = db.scalars(insert(ConsentEvent).returning(ConsentEvent), rows) if rows else []
     added = sorted(inserted, key=lambda ev: ev.id)
+    audit_log.append(
+        db,
+        subject.key,
+        "consent.withdrawn" if action_if_false == "withdraw" else "consent.recorded",
+        f"receipt:{receipt.id}",
+        app=manifest.id,
+        decisions=decisions,
+        categories=category_decisions,
+    )
     after = ConsentState(
-        manifest, current.events + added, current.lapsed_versions, current.minor, current.installs
+        manifest,
+        current.events + added,
+        current.lapsed_versions,
+        current.minor,
+        current.installs,
+        locked=True,
     )
     return Recorded(receipt, after)
 
@@ -326,6 +359,7 @@ def record_guardian(
     db: Session, manifest: Manifest, user: User, guardian_phone_hash: str, method: str
 ) -> receipts.ConsentReceipt:
     """A verified guardian's consent: the minor may now consent for themself."""
+    serial.lock_subject(db, f"user:{user.id}")
     now = utcnow()
     receipt = receipts.make(
         db,
@@ -357,43 +391,7 @@ def record_guardian(
     return receipt
 
 
-def apply_withdrawal(
-    db: Session, manifest: Manifest, user: User | None, purposes: list[str]
-) -> dict[str, int]:
-    """Do to stored data what the manifest says withdrawal does (delete | anonymize | retain)."""
-    counts = {"deleted": 0, "anonymized": 0, "retained": 0}
-    if user is None:
-        return counts
-    for pid in purposes:
-        for key, declared in manifest.data_categories.items():
-            if pid not in declared.purposes:
-                continue
-            rows = list(
-                db.scalars(
-                    select(CollectedItem).where(
-                        CollectedItem.app_id == manifest.id,
-                        CollectedItem.user_id == user.id,
-                        CollectedItem.category == key,
-                        CollectedItem.purpose == pid,
-                    )
-                )
-            )
-            for row in rows:
-                if declared.on_withdraw == "delete":
-                    purge.drop_media(row.payload)
-                    db.delete(row)
-                    counts["deleted"] += 1
-                elif declared.on_withdraw == "anonymize":
-                    purge.anonymize_item(row, manifest)
-                    counts["anonymized"] += 1
-                else:
-                    counts["retained"] += 1
-    for key, n in purge.withdraw_business(db, manifest, user, purposes).items():
-        counts[key] += n
-    return counts
-
-
 def sensitive_needs_own_consent(manifest: Manifest, category: str, purpose: str) -> bool:
-    """A sensitive category under a basic purpose needs its own explicit consent."""
-    cat = taxonomy().categories.get(category)
-    return bool(cat and cat.sensitive and manifest.purposes[purpose].basic)
+    """A sensitive category (by the taxonomy or the policy's own word) under a basic
+    purpose needs its own explicit consent."""
+    return manifest.is_sensitive(category) and manifest.purposes[purpose].basic

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
@@ -73,7 +73,11 @@ def issue(db: Session, phone: str, purpose: str) -> None:
 
 
 def verify(db: Session, phone: str, purpose: str, code: str) -> None:
-    """Use up a valid code or raise ``invalid_code``; never says which part was wrong."""
+    """Use up a valid code or raise ``invalid_code``; never says which part was wrong.
+
+    Every try is counted before the code is compared, and using the code is a
+    compare-and-set: however many requests race with one code, at most
+    ``OTP_MAX_ATTEMPTS`` guesses are compared and only one of them uses it."""
     now = utcnow()
     row = db.scalar(
         select(OtpCode)
@@ -84,12 +88,29 @@ def verify(db: Session, phone: str, purpose: str, code: str) -> None:
     wrong = Problem(401, "invalid_code", "The code is wrong, used or expired.")
     if row is None or row.expires_at <= now:
         raise wrong
-    if row.attempts >= current_app.config["OTP_MAX_ATTEMPTS"]:
-        row.used_at = now
+    counted = db.execute(
+        update(OtpCode)
+        .where(
+            OtpCode.id == row.id,
+            OtpCode.used_at.is_(None),
+            OtpCode.attempts < current_app.config["OTP_MAX_ATTEMPTS"],
+        )
+        .values(attempts=OtpCode.attempts + 1)
+    ).rowcount
+    if counted != 1:  # too many tries: the code dies
+        db.execute(
+            update(OtpCode)
+            .where(OtpCode.id == row.id, OtpCode.used_at.is_(None))
+            .values(used_at=now)
+        )
         db.commit()
         raise wrong
     if not same(row.code_hash, keyed_hash(code, context=f"otp:{phone}:{purpose}")):
-        row.attempts += 1
         db.commit()
         raise wrong
-    row.used_at = now
+    used = db.execute(
+        update(OtpCode).where(OtpCode.id == row.id, OtpCode.used_at.is_(None)).values(used_at=now)
+    ).rowcount
+    if used != 1:  # a concurrent request used it first
+        db.rollback()
+        raise wrong

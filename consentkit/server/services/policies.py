@@ -1,18 +1,26 @@
 """Published policy versions: publish a manifest, read the one in force or any older one.
 
-A published version never changes, so parsed manifests are cached per process.
+A version is in force from its effective date (00:00 UTC) on: a version published with a
+later date is announced, and the one before it stays in force until then. A change the
+policy promises notice for cannot take effect before that notice has run, and a change
+the policy counts as major cannot be published as minor. A published version never
+changes, so parsed manifests are cached per process.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ...policy import Manifest, manifest_from_dict
+from ...policy.changes import change_events
+from ...policy.durations import add_duration
+from ..db import utcnow
 from ..models import PolicyVersionRow
 from ..problems import Problem
 
@@ -46,6 +54,8 @@ def publish(db: Session, manifest: Manifest) -> tuple[PolicyVersionRow, bool]:
                 "content; give the new text a new version",
             )
         return row, False
+    if db.scalar(select(PolicyVersionRow.id).where(PolicyVersionRow.app_id == manifest.id)):
+        _keeps_its_promises(current(db, manifest.id), manifest)
     row = PolicyVersionRow(
         app_id=manifest.id,
         version=manifest.version,
@@ -59,6 +69,45 @@ def publish(db: Session, manifest: Manifest) -> tuple[PolicyVersionRow, bool]:
     return row, True
 
 
+def earliest_effective(notice: str, now: datetime) -> date:
+    """The first day a change noticed ``now`` may take effect: the notice period run in
+    full, counted to the next 00:00 UTC."""
+    end = add_duration(now, notice)
+    return end.date() if end.time() == datetime.min.time() else end.date() + timedelta(days=1)
+
+
+def _keeps_its_promises(in_force: Manifest, new: Manifest) -> None:
+    """Refuse a version that would break the notice or major-change promises of the policy
+    in force (or of its own text, whichever asks more)."""
+    change = new.app.policy.change
+    events = change_events(in_force, new) & set(in_force.notice.major_changes)
+    if change == "minor" and events:
+        raise Problem(
+            409,
+            "major_change_required",
+            f"{new.id} {new.version} changes {', '.join(sorted(events))}, which the policy in "
+            "force counts as a major change: publish it with change: major",
+        )
+    now = utcnow()
+    periods = sorted({p for p in (in_force.notice_before(change), new.notice_before(change)) if p})
+    ends = [earliest_effective(p, now) for p in periods]
+    if not ends:
+        return
+    earliest = max(ends)
+    if date.fromisoformat(new.app.policy.effective) < earliest:
+        raise Problem(
+            409,
+            "notice_period_not_run",
+            f"{new.id} {new.version} would take effect on {new.app.policy.effective}, before "
+            f"the notice the policy promises has run ({' / '.join(periods)} from "
+            f"today): give it effective: {earliest.isoformat()} or later",
+        )
+
+
+def _effective_at(effective: str) -> datetime:
+    return datetime.combine(date.fromisoformat(effective), datetime.min.time(), tzinfo=UTC)
+
+
 CURRENT_TTL_S = 1.0
 
 
@@ -70,6 +119,7 @@ class InForce:
     row_id: int
     version: str
     lapsed: frozenset[str]
+    until: datetime | None = None  # when an announced version takes effect
 
 
 def _current_cache() -> dict[str, InForce]:
@@ -81,21 +131,40 @@ def in_force(db: Session, app_id: str) -> InForce:
     by another worker is in force everywhere within that second. Only ids, versions and
     change kinds are read; documents are parsed once, when a version is first needed."""
     found = _current_cache().get(app_id)
-    if found and time.monotonic() - found.checked < CURRENT_TTL_S:
+    if (
+        found
+        and time.monotonic() - found.checked < CURRENT_TTL_S
+        and (found.until is None or utcnow() < found.until)
+    ):
         return found
     rows = db.execute(
-        select(PolicyVersionRow.id, PolicyVersionRow.version, PolicyVersionRow.change)
+        select(
+            PolicyVersionRow.id,
+            PolicyVersionRow.version,
+            PolicyVersionRow.change,
+            PolicyVersionRow.effective,
+        )
         .where(PolicyVersionRow.app_id == app_id)
         .order_by(PolicyVersionRow.id)
     ).all()
     if not rows:
         raise Problem(404, "unknown_app", f"no policy is published for app {app_id!r}")
-    last_major = max((i for i, row in enumerate(rows) if row.change == "major"), default=-1)
+    now = utcnow()
+    # Versions in force so far: published, and their date has come (the first version is
+    # in force whatever its date: an app always has a policy).
+    live = [r for i, r in enumerate(rows) if i == 0 or _effective_at(r.effective) <= now]
+    announced = [
+        _effective_at(r.effective)
+        for i, r in enumerate(rows)
+        if i and _effective_at(r.effective) > now
+    ]
+    last_major = max((i for i, row in enumerate(live) if row.change == "major"), default=-1)
     found = InForce(
         time.monotonic(),
-        rows[-1].id,
-        rows[-1].version,
-        frozenset(row.version for row in rows[:last_major]),
+        live[-1].id,
+        live[-1].version,
+        frozenset(row.version for row in live[:last_major]),
+        min(announced) if announced else None,
     )
     _current_cache()[app_id] = found
     return found

@@ -34,7 +34,7 @@ from ..models import (
     TokenFamily,
     User,
 )
-from . import audit_log
+from . import audit_log, serial
 from .storage import exports_folder, storage
 
 # Fields of a held record that describe the transaction, not the person.
@@ -50,7 +50,8 @@ def anonymize_payload(payload: dict[str, Any] | None) -> dict[str, Any]:
     return {**kept, "anonymized": True}
 
 
-def _hold(manifest: Manifest | None, category: str):
+def hold_for(manifest: Manifest | None, category: str):
+    """The legal hold that keeps ``category`` (anonymized), if the manifest has one."""
     if manifest is None:
         return None
     return next((h for h in manifest.rights.holds if category in h.categories), None)
@@ -64,7 +65,7 @@ def drop_media(payload: dict[str, Any] | None) -> None:
 
 
 def anonymize_item(item: CollectedItem, manifest: Manifest | None) -> None:
-    hold = _hold(manifest, item.category)
+    hold = hold_for(manifest, item.category)
     drop_media(item.payload)
     item.user_id = None
     item.payload = anonymize_payload(item.payload)
@@ -75,6 +76,7 @@ def anonymize_item(item: CollectedItem, manifest: Manifest | None) -> None:
 
 def purge_user(db: Session, user: User, manifests: dict[str, Manifest]) -> dict[str, int]:
     """Remove every trace of ``user``; held records are anonymized instead."""
+    serial.lock_subject(db, f"user:{user.id}")  # nothing of theirs commits after the purge
     counts = {"deleted": 0, "anonymized": 0, "devices": 0, "consents": 0}
     installs = list(
         db.scalars(select(InstallLink.install_id).where(InstallLink.user_id == user.id))
@@ -92,7 +94,7 @@ def purge_user(db: Session, user: User, manifests: dict[str, Manifest]) -> dict[
     )
     for row in rows:
         drop_media(row.payload)
-        hold = _hold(manifests.get(row.app_id), row.category)
+        hold = hold_for(manifests.get(row.app_id), row.category)
         if hold is None:
             continue
         end = add_duration(row.collected_at, hold.retention)
@@ -190,57 +192,6 @@ def _purge_business(db: Session, user: User) -> int:
     return len(created)
 
 
-LOCATION_PREFIX = "user.location."
-CONTACT = "user.contacts.entry"
-
-
-def withdraw_business(
-    db: Session, manifest: Manifest, user: User, purposes: list[str]
-) -> dict[str, int]:
-    """Withdrawal reaches the business records too: the locations of customers placed
-    under a withdrawn purpose, and the customers imported from the address book under one,
-    are deleted or anonymized as the manifest's ``on_withdraw`` says."""
-    counts = {"deleted": 0, "anonymized": 0}
-    withdrawn = set(purposes)
-
-    def purpose_of(event_id: int | None) -> str | None:
-        """The withdrawn purpose whose consent allowed this record, if it was one."""
-        event = db.get(ConsentEvent, event_id) if event_id else None
-        if event is None or event.app_id != manifest.id or event.purpose not in withdrawn:
-            return None
-        return event.purpose
-
-    def action(prefix: str, purpose: str) -> str:
-        """What withdrawal does to this kind of data declared for this purpose."""
-        found = [
-            d.on_withdraw
-            for c, d in manifest.data_categories.items()
-            if c.startswith(prefix) and purpose in d.purposes
-        ]
-        return "delete" if "delete" in found else "anonymize" if "anonymize" in found else "retain"
-
-    for customer in list(db.scalars(select(Customer).where(Customer.created_by == user.id))):
-        placed = purpose_of(customer.location_consent_id)
-        if placed and action(LOCATION_PREFIX, placed) != "retain":
-            customer.lat = customer.lon = customer.city = customer.region = None
-            customer.location_consent_id = None
-            counts["deleted"] += 1
-        imported = purpose_of(customer.contact_consent_id)
-        what = action(CONTACT, imported) if imported else "retain"
-        if what == "delete":
-            db.execute(delete(QrToken).where(QrToken.object_id == customer.id))
-            db.execute(delete(CallRecord).where(CallRecord.customer_id == customer.id))
-            db.execute(
-                update(Order).where(Order.customer_id == customer.id).values(customer_id=None)
-            )
-            db.delete(customer)
-            counts["deleted"] += 1
-        elif what == "anonymize":
-            customer.name, customer.phone, customer.contact_consent_id = "(withdrawn)", None, None
-            counts["anonymized"] += 1
-    return counts
-
-
 def retention(
     db: Session, manifests: dict[str, Manifest], *, dry_run: bool = False
 ) -> dict[str, Any]:
@@ -254,7 +205,7 @@ def retention(
     )
     for item in list(due):
         manifest = manifests.get(item.app_id)
-        hold = _hold(manifest, item.category)
+        hold = hold_for(manifest, item.category)
         action = (
             "anonymize" if hold and hold.then == "anonymize" and not item.anonymized else "delete"
         )

@@ -1,7 +1,9 @@
 """Consent receipts in the Kantara Initiative Consent Receipt v1.1 shape, hash-chained.
 
 Each receipt carries the hash of the subject's previous one, so a removed or edited
-receipt breaks the chain for everyone after it.
+receipt breaks the chain for everyone after it. A person's receipts are written one at a
+time: ``make`` runs under the subject's lock (``serial.lock_subject``), so two receipts
+can never name the same predecessor.
 """
 
 from __future__ import annotations
@@ -9,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from ...policy import Manifest, taxonomy
+from ...policy import Manifest
 from ..models import ConsentReceipt
 
 VERSION = "KI-CR-v1.1.0"
@@ -27,18 +30,21 @@ def canonical_hash(document: dict[str, Any]) -> str:
 
 
 _PREVIOUS = (
-    select(ConsentReceipt.id, ConsentReceipt.hash)
+    select(ConsentReceipt.id, ConsentReceipt.hash, ConsentReceipt.position)
     .where(
         ConsentReceipt.app_id == bindparam("app"),
         ConsentReceipt.subject.in_(bindparam("subjects", expanding=True)),
     )
-    .order_by(ConsentReceipt.created_at.desc(), ConsentReceipt.id.desc())
+    .order_by(
+        ConsentReceipt.position.desc(), ConsentReceipt.created_at.desc(), ConsentReceipt.id.desc()
+    )
     .limit(1)
 )
 
 
 def _previous(db: Session, app_id: str, subjects: list[str]):
-    """The id and hash of the subject's last receipt (the chain needs nothing more)."""
+    """The id, hash and position of the subject's last receipt. By position, not time: a
+    simulation's clock may stand still while receipts are written."""
     return db.execute(_PREVIOUS, {"app": app_id, "subjects": subjects}).first()
 
 
@@ -56,13 +62,12 @@ def make(
     at: datetime,
 ) -> ConsentReceipt:
     """Build, chain and store the receipt of one consent change."""
-    tax = taxonomy()
     previous = _previous(db, manifest.id, chain_subjects)
     spi = sorted(
         {
             c
             for c, d in manifest.data_categories.items()
-            if tax.categories[c].sensitive and set(d.purposes) & set(granted)
+            if manifest.is_sensitive(c) and set(d.purposes) & set(granted)
         }
     )
     purposes = []
@@ -119,6 +124,7 @@ def make(
         subject=subject,
         user_id=user_id,
         previous_id=previous.id if previous else None,
+        position=previous.position + 1 if previous else 1,
         previous_hash=previous.hash if previous else None,
         hash=canonical_hash(document),
         document=document,
@@ -129,12 +135,23 @@ def make(
 
 
 def verify_chain(receipts: list[ConsentReceipt]) -> bool:
-    """True when each receipt hashes to itself and names its predecessor's hash."""
-    previous_hash = None
+    """True when each receipt hashes to itself, names a predecessor that is there with the
+    hash it names, and no receipt has two successors.
+
+    Checked by links, not by order: a person who consented on two installs before
+    logging in has two chains that join at their first receipt as a user."""
+    by_id = {row.id: row for row in receipts}
     for row in receipts:
         if canonical_hash(row.document) != row.hash:
             return False
-        if row.document["extensions"]["previousReceiptHash"] != previous_hash:
+        named = row.document["extensions"]
+        if named["previousReceiptID"] is None:
+            if named["previousReceiptHash"] is not None:
+                return False
+            continue
+        previous = by_id.get(named["previousReceiptID"])
+        if previous is None or previous.hash != named["previousReceiptHash"]:
             return False
-        previous_hash = row.hash
-    return True
+    successors = Counter(row.document["extensions"]["previousReceiptID"] for row in receipts)
+    successors.pop(None, None)
+    return all(n == 1 for n in successors.values())

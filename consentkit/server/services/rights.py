@@ -73,6 +73,48 @@ def complete(db: Session, row: RightsRequest, result: dict) -> None:
     )
 
 
+def delete_category(db: Session, user_id: str, manifest: Manifest, category: str) -> dict:
+    """Delete a user's items of one category; those under a legal hold are anonymized."""
+    from sqlalchemy import select
+
+    from ..models import CollectedItem
+    from . import purge
+
+    counts = {"deleted": 0, "anonymized": 0}
+    items = db.scalars(
+        select(CollectedItem).where(
+            CollectedItem.user_id == user_id,
+            CollectedItem.app_id == manifest.id,
+            CollectedItem.category == category,
+        )
+    )
+    held = any(category in h.categories for h in manifest.rights.holds)
+    for item in list(items):
+        if held:
+            purge.anonymize_item(item, manifest)
+            counts["anonymized"] += 1
+        else:
+            purge.drop_media(item.payload)
+            db.delete(item)
+            counts["deleted"] += 1
+    return counts
+
+
+def forward(db: Session, row: RightsRequest, org_id: str, category: str) -> None:
+    """A request about data the user's organization controls goes to that organization:
+    the app processes it on the organization's behalf and does not decide alone."""
+    row.status = "forwarded"
+    row.result = {"forwarded_to": org_id, "category": category}
+    audit_log.append(
+        db,
+        "system",
+        f"rights.{row.kind}.forwarded",
+        f"request:{row.id}",
+        organization=org_id,
+        category=category,
+    )
+
+
 def days_left(row: RightsRequest, now: datetime | None = None) -> float:
     now = now or utcnow()
     return round((row.due_at - now).total_seconds() / 86400, 2)

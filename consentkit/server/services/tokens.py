@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
@@ -19,12 +19,13 @@ from ..models import TokenFamily, User
 from ..problems import Problem
 
 
-def _pair(user: User, family: TokenFamily) -> dict[str, Any]:
+def _pair(user: User, family: TokenFamily) -> tuple[dict[str, Any], str]:
+    """A new access and refresh token of ``family``, and the refresh token's jti."""
     claims = {"fam": family.id}
     access = create_access_token(identity=user.id, additional_claims=claims)
     refresh = create_refresh_token(identity=user.id, additional_claims=claims)
-    family.current_jti = decode_token(refresh)["jti"]
-    return {"access_token": access, "refresh_token": refresh, "token_type": "Bearer"}
+    pair = {"access_token": access, "refresh_token": refresh, "token_type": "Bearer"}
+    return pair, decode_token(refresh)["jti"]
 
 
 def issue(db: Session, user: User) -> dict[str, Any]:
@@ -32,27 +33,43 @@ def issue(db: Session, user: User) -> dict[str, Any]:
     family = TokenFamily(user_id=user.id, current_jti="")
     db.add(family)
     db.flush()
-    return _pair(user, family)
+    pair, family.current_jti = _pair(user, family)
+    return pair
 
 
 def rotate(db: Session, claims: dict[str, Any]) -> dict[str, Any]:
-    """Swap a refresh token for a new pair; a replayed one revokes its family."""
+    """Swap a refresh token for a new pair; a replayed one revokes its family.
+
+    The swap is one compare-and-set on the family's current token, so of many concurrent
+    refreshes with the same token exactly one succeeds; the others are replays."""
     family = db.get(TokenFamily, claims.get("fam"))
     user = db.get(User, claims["sub"])
     if family is None or user is None or family.revoked_at is not None:
         raise Problem(401, "token_revoked", "This session has ended; log in again.")
-    if claims["jti"] != family.current_jti:
-        family.revoked_at = utcnow()
-        family.revoked_reason = "refresh_reuse"
+    pair, jti = _pair(user, family)
+    swapped = db.execute(
+        update(TokenFamily)
+        .where(
+            TokenFamily.id == family.id,
+            TokenFamily.current_jti == claims["jti"],
+            TokenFamily.revoked_at.is_(None),
+        )
+        .values(current_jti=jti)
+    ).rowcount
+    if swapped != 1:
+        db.execute(
+            update(TokenFamily)
+            .where(TokenFamily.id == family.id, TokenFamily.revoked_at.is_(None))
+            .values(revoked_at=utcnow(), revoked_reason="refresh_reuse")
+        )
         db.commit()
         raise Problem(
             401,
             "refresh_token_reused",
             "This refresh token was already used; the session is ended for safety.",
         )
-    tokens = _pair(user, family)
     db.commit()
-    return tokens
+    return pair
 
 
 def revoke_family(db: Session, family_id: str, reason: str) -> None:
