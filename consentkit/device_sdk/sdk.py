@@ -41,6 +41,8 @@ from .trace import NullSink, Tracer, TraceSink
 __all__ = ["ConsentKit", "FeatureRun"]
 
 BATCH = 100
+PURPOSE_HEADER = "ConsentKit-Purpose"  # on send(): what the upload is for
+FEATURE_HEADER = "ConsentKit-Feature"  # and the feature that collected it
 BACKOFF_BASE_S = 30
 BACKOFF_MAX_S = 3600
 
@@ -325,7 +327,10 @@ class ConsentKit:
                 purpose=purpose,
                 items=len(body.get("contacts", [])) or 1,
             )
-        return self.client.request("POST", path, json=body)
+        # The request says what it is for, as queued events and media uploads do in their
+        # body: whoever observes the network (a proxy, the virtual phone) can tell.
+        declared = {PURPOSE_HEADER: purpose, FEATURE_HEADER: feature}
+        return self.client.request("POST", path, json=body, headers=declared)
 
     def flush(self) -> dict[str, int]:
         """Send what is queued, batch by batch; on failure back off and keep it queued."""

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import yaml
 
+from ..device_sdk.sdk import FEATURE_HEADER, PURPOSE_HEADER
 from ..policy.detect import detect_request
 
 if TYPE_CHECKING:
@@ -82,7 +83,10 @@ class PhoneNetwork(httpx.BaseTransport):
             return self.inner.handle_request(request)
         self.requests += 1
         number = self.requests
+        feature, purpose = request.headers.get(FEATURE_HEADER), request.headers.get(PURPOSE_HEADER)
         for part in found.parts:
+            if not (part.feature or part.purpose) and (feature or purpose):
+                part.feature, part.purpose = feature, purpose  # declared by the SDK's headers
             self.phone.record_upload(number, request.method, path, part, flow_of(path))
         tracer = self.phone.tracer
         try:

@@ -308,7 +308,9 @@ class VirtualPhone(ScriptedPhone):
             feature = self.feature
             if feature is None and flow is not None:
                 feature = self._account_feature(part.categories)
-            fields.update(feature=feature, purposes=self._purposes(feature, list(part.categories)))
+            purposes = self._purposes(feature, list(part.categories))
+            only = purposes[0] if len(purposes) == 1 else None
+            fields.update(feature=feature, purpose=only, purposes=purposes)
         if CONTACT in part.categories or part.contact_ids:
             fields.update(
                 contacts=max(part.contacts, len(part.contact_ids)),
