@@ -25,7 +25,7 @@ from faker import Faker
 
 from ..device_sdk.media import jpeg_with_gps
 from ..device_sdk.platform import AppBuild, CallRecord, Contact, Photo, PlatformPermissionError
-from ..device_sdk.testing import Clip, ScriptedPhone, VirtualClock, other_apps
+from ..device_sdk.testing import CLIPBOARD, Clip, ScriptedPhone, VirtualClock, other_apps
 from ..device_sdk.trace import Tracer
 from ..policy import Manifest
 from ..policy.detect import Known, Part
@@ -352,6 +352,12 @@ class VirtualPhone(ScriptedPhone):
         for record in records:
             self.known[record.number] = Known("user.calls.log")
         return records
+
+    def read_clipboard(self) -> str | None:
+        text = super().read_clipboard()
+        if text:
+            self.known[text] = Known(CLIPBOARD)
+        return text
 
     # the app's life -----------------------------------------------------------------
     def launch_app(self, cold: bool = True) -> None:

@@ -19,6 +19,8 @@ from consentkit.simulator.app import App, AppContext, standard_feature
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "manifests" / "zhenyi-erp.yaml"
 INCS = ROOT / "manifests" / "incs.yaml"
+COPE = ROOT / "manifests" / "cope-erp.yaml"
+ORDER_DESK = ROOT / "manifests" / "order-desk.yaml"
 SCENARIOS = ROOT / "scenarios"
 
 refused = contextlib.suppress(PlatformPermissionError, IdentifierUnavailable, ServerError)
@@ -114,6 +116,50 @@ def keep_qr_frames(ctx: AppContext) -> None:
     frame = strip_gps(ctx.phone.capture_photo())
     with refused:
         ctx.sdk.upload_media("user.media.photo", "qr_scanning", ctx.feature, frame)
+
+
+def _user_copied_an_address(ctx: AppContext) -> None:
+    """The user has just copied something in a chat app (for the demo: every time)."""
+    ctx.phone.copy_in_other_app("Room 1203, Building 4, Tianhe Road 88", "com.tencent.mm")
+
+
+def read_clipboard_on_the_home_screen(ctx: AppContext) -> None:
+    """Peeks at the clipboard each time the home screen shows, "to detect shared links"."""
+    _user_copied_an_address(ctx)
+    ctx.phone.read_clipboard()
+
+
+def fill_from_clipboard(ctx: AppContext) -> None:
+    """Adding a customer, reads the clipboard on its own and sends whatever is there as the
+    customer's note."""
+    standard_feature(ctx)
+    _user_copied_an_address(ctx)
+    text = ctx.phone.read_clipboard()
+    if text:
+        _org(ctx)
+        with refused:
+            ctx.api(
+                "POST", "customers", json={"app_id": ctx.manifest.id, "name": "New", "note": text}
+            )
+
+
+# CON-NEVER: nothing the policy promises never to collect ------------------------------------
+
+
+def suggest_apps_in_search(ctx: AppContext) -> None:
+    """COPE: search suggests the user's other apps — the installed-app list the policy
+    promises it never collects."""
+    standard_feature(ctx)
+    ctx.phone.installed_apps()
+
+
+def assign_to_a_contact(ctx: AppContext) -> None:
+    """Order Desk: assigns a task to someone picked in the address book, and sends the
+    contact — a policy that never collects contacts."""
+    standard_feature(ctx)
+    for contact in ctx.phone.pick_contacts(1):
+        with refused:
+            ctx.api("POST", "orders", json={"assignee": contact.name, "phone": contact.phones[0]})
 
 
 # CON-WITHDRAW: nothing after a withdrawal --------------------------------------------------
@@ -524,6 +570,32 @@ APPS = [
         "CON-SCOPE",
         "uploads the camera frames of QR scans",
         features={"scan_qr": keep_qr_frames},
+    ),
+    _app(
+        "clipboard-peeker",
+        "CON-SCOPE",
+        "reads the clipboard on the home screen",
+        on_home=read_clipboard_on_the_home_screen,
+    ),
+    _app(
+        "clipboard-sender",
+        "CON-SCOPE",
+        "sends the clipboard as a customer note",
+        features={"add_customer": fill_from_clipboard},
+    ),
+    _app(
+        "app-list-search",
+        "CON-NEVER",
+        "COPE: reads the app list it never collects",
+        features={"search": suggest_apps_in_search},
+        manifest=COPE,
+    ),
+    _app(
+        "contact-assignee",
+        "CON-NEVER",
+        "Order Desk: sends a contact it never collects",
+        features={"assign_task": assign_to_a_contact},
+        manifest=ORDER_DESK,
     ),
     _app(
         "withdrawal-ignorer",

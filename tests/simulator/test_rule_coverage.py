@@ -569,6 +569,66 @@ def test_residue_after_a_withdrawal_is_judged_per_purpose_and_by_what_withdrawal
     assert rules_of(trace(LAUNCH, AGREE, withdrawn, ("server.residue", kept)), manifest) == []
 
 
+# 12. the app list and the clipboard ---------------------------------------------------------
+
+APPS = ("api.read", {"api": "app_list.read", "category": "user.device.app_list", "count": 41})
+
+
+def clip(**extra):
+    fields = {"api": "clipboard.read", "category": "user.content.clipboard", "count": 1}
+    return ("api.read", {**fields, "status": "granted", "detail": "com.tencent.mm", **extra})
+
+
+def test_the_app_list_the_policy_never_collects_is_found_once_per_feature_run():
+    events = trace(
+        LAUNCH,
+        AGREE,
+        *feature(
+            "add_customer",
+            (APPS[0], {**APPS[1], "feature": "add_customer", "detail": "all"}),
+            upload(["user.device.app_list"], feature="add_customer", purpose="account"),
+        ),
+    )
+    found = findings(events)
+    assert [f.rule for f in found] == ["CON-NEVER"]
+    assert "never collected" in found[0].message
+
+
+def test_the_app_list_where_a_feature_declares_it_is_fine():
+    events = trace(
+        LAUNCH,
+        agree(["account", "security", "device_risk_control"], ["sdk_statistics"], "2023.11.08"),
+        *feature("risk_check", (APPS[0], {**APPS[1], "feature": "risk_check"})),
+        app="zhenyi-erp",
+    )
+    assert rules_of(events, ZHENYI) == []
+
+
+def test_the_clipboard_read_outside_a_paste_or_sent_is_out_of_scope():
+    at_launch = trace(LAUNCH, AGREE, clip(feature=None))
+    assert rules_of(at_launch) == ["CON-SCOPE"]
+    sent = trace(
+        LAUNCH,
+        AGREE,
+        *feature(
+            "add_customer",
+            clip(feature="add_customer"),
+            upload(["user.content.clipboard"], feature="add_customer"),
+        ),
+    )
+    assert rules_of(sent) == ["CON-SCOPE", "CON-SCOPE"]
+
+
+def test_a_background_clipboard_read_the_os_refused_is_still_an_attempt():
+    events = trace(
+        LAUNCH,
+        AGREE,
+        ("app.exit", {"reason": "user"}),
+        clip(feature=None, status="unavailable", count=0, foreground=False),
+    )
+    assert rules_of(events) == ["CON-SCOPE"]
+
+
 # 13. limited photos: the read counts what the app got (phone side: test_observation.py) ---
 
 

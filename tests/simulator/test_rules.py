@@ -105,6 +105,16 @@ CASES = {
         ("consent.withdrawn", {"purposes": ["customer_positioning"]}),
         *feature("add_customer", CLEAN_UPLOAD),
     ],
+    "CON-NEVER": [
+        AGREE,
+        *feature(
+            "add_customer",
+            (
+                "api.read",
+                {"api": "app_list.read", "category": "user.device.app_list", "status": "granted"},
+            ),
+        ),
+    ],
     "CON-POLICY-CHANGE": [
         AGREE,
         ("policy.shown", {"version": "2025.01.01", "reason": "policy_changed"}),

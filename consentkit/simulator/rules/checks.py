@@ -3,12 +3,15 @@ and returns a ``Breach`` or None.
 
 The rules are scoped so that one misbehaviour is one finding: CON-PRE owns everything
 before agreement; CALLS-NOLOG owns the call history; IDS-CONSENT owns identifier reads;
-CONTACTS-MIN owns contacts nobody picked; FREQ-LIMIT owns sensor reads outside any
-feature and reports a burst once. A read or an upload is attributed to the feature it
-happened in (or, for queued data, was collected in) and to the purposes the manifest
-declares for its category there; the consent rules find it when every one of those
-purposes is unavailable, each for its own reason (refused, withdrawn, or waiting for
-consent to a changed policy).
+CONTACTS-MIN owns contacts nobody picked; CON-NEVER owns what the policy promises never
+to collect; FREQ-LIMIT owns sensor reads outside any feature and reports a burst once.
+
+A read or an upload is attributed to the feature it happened in (or, for queued data, was
+collected in) and to the purposes the manifest declares for its category there; the
+consent rules find it when every one of those purposes is unavailable, each for its own
+reason (refused, withdrawn, or waiting for consent to a changed policy). Where a check
+keeps a note in the state (a burst reported, a stretch outside features already flagged),
+it is so that the same misbehaviour is not reported twice.
 """
 
 from __future__ import annotations
@@ -50,6 +53,10 @@ class Policy:
     @cached_property
     def optional(self) -> frozenset[str]:
         return frozenset(self.m.optional_purposes())
+
+    @cached_property
+    def never(self) -> frozenset[str]:
+        return frozenset(self.m.never_collected)
 
     @cached_property
     def basic_features(self) -> frozenset[str]:
@@ -262,6 +269,31 @@ def _residue_after_withdrawal(e: Event, s: DeviceState, p: Policy) -> Breach | N
     return None
 
 
+def never_collected(e: Event, category: str, s: DeviceState, p: Policy) -> bool:
+    """Is this a collection the policy promises never happens (CON-NEVER's to judge)? The
+    call history stays CALLS-NOLOG's and identifier reads IDS-CONSENT's; a phone API that
+    hands over something the running feature does declare is that instead."""
+    if category not in p.never or category == CALL_LOG:
+        return False
+    if e["type"] == "api.read":
+        if e.get("api") == "identifier.read":
+            return False
+        others = [c for c in _served(e, category) if c != category]
+        return not any(p.collects(f, c) for f in _features(e, s) for c in others)
+    return True
+
+
+def con_never(e: Event, s: DeviceState, p: Policy) -> Breach | None:
+    if not s.ever_agreed:
+        return None  # CON-PRE's
+    for category in _categories(e):
+        if never_collected(e, category, s, p) and ("never", category) not in s.outside_flagged:
+            s.outside_flagged.add(("never", category))  # once per feature run
+            what = "read" if e["type"] == "api.read" else "sent"
+            return Breach(f"{category} {what}, which the policy promises is never collected")
+    return None
+
+
 def con_policy_change(e: Event, s: DeviceState, p: Policy) -> Breach | None:
     block = consent_block(e, s, p)
     if block is None or block[0] not in ("pending", "declined"):
@@ -304,6 +336,8 @@ def con_scope(e: Event, s: DeviceState, p: Policy) -> Breach | None:
             continue  # CALLS-NOLOG owns the call history
         if e["type"] == "api.read" and not features and p.gating(category):
             continue  # FREQ-LIMIT owns sensor reads outside any feature
+        if never_collected(e, category, s, p):
+            continue  # CON-NEVER owns what the policy promises never to collect
         if e["type"] == "net.upload" and category == CONTACT and contacts_excess(e, s)[0]:
             continue  # CONTACTS-MIN owns contacts nobody picked
         serves = _served(e, category)
@@ -450,7 +484,8 @@ def freq_limit(e: Event, s: DeviceState, p: Policy) -> Breach | None:
                 f"{len(s.reads[g])} reads under {g} within a minute (at most {p.rates[g]})",
                 [seq for _, seq in s.reads[g]],
             )
-    if not _features(e, s) and ("background", category) not in s.outside_flagged:
+    outside = not _features(e, s) and not never_collected(e, category, s, p)
+    if outside and ("background", category) not in s.outside_flagged:
         s.outside_flagged.add(("background", category))
         where = "with the app in the background" if not _foreground(e, s) else "on no feature"
         return Breach(f"{category} read outside any feature ({where})")
@@ -488,8 +523,8 @@ def media_exif(e: Event, s: DeviceState, p: Policy) -> Breach | None:
 
 
 def contacts_min(e: Event, s: DeviceState, p: Policy) -> Breach | None:
-    if e["type"] != "net.upload":
-        return None
+    if e["type"] != "net.upload" or CONTACT in p.never:
+        return None  # a policy that never collects contacts: CON-NEVER's
     excess, ids = contacts_excess(e, s)
     if excess:
         picked = len(s.picked_ids) or s.picked_count
@@ -570,6 +605,7 @@ CHECKS: dict[str, Check] = {
     "CON-REFUSED": con_refused,
     "CON-SCOPE": con_scope,
     "CON-WITHDRAW": con_withdraw,
+    "CON-NEVER": con_never,
     "CON-POLICY-CHANGE": con_policy_change,
     "PERM-JIT": perm_jit,
     "PERM-PURPOSE": perm_purpose,
