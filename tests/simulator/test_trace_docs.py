@@ -138,3 +138,11 @@ def test_docs_send_no_reader_to_shared_trace():
         assert "TRACE.md" not in path.read_text("utf-8"), path
     for path in PKG.rglob("*.py"):
         assert "shared/TRACE.md" not in path.read_text("utf-8"), path
+
+
+def test_docs_say_how_every_rule_decides():
+    from consentkit.simulator.rules import catalogue
+
+    text = (ROOT / "docs" / "simulator.md").read_text("utf-8")
+    rows = set(re.findall(r"^\| ([A-Z-]+) \|", text, re.M))
+    assert {r.id for r in catalogue()} <= rows
