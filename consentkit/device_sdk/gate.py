@@ -184,6 +184,22 @@ class Gate:
             self._reads.setdefault(permission, deque()).append(self.clock())
 
     # dialogs ----------------------------------------------------------------------
+    def _dialog_refused(self, permission: str) -> Decision | None:
+        """One dialog answers linked permissions (precise and approximate location): asking
+        for one after the user refused the dialog through another is asking again."""
+        for other in self.permissions.rules.linked(permission) - {permission}:
+            status = self.permissions.status(other)
+            if status == "blocked":
+                return _no(
+                    Reason.BLOCKED_OPEN_SETTINGS,
+                    f"{other}'s dialog, which also asks for {permission}, is blocked",
+                    settings=True,
+                )
+            refused = self.permissions.refused_at(other)
+            if status == "denied" and refused and self.clock() - refused < self._cooldown:
+                return _no(Reason.COOLDOWN, f"{other}'s dialog was refused; wait")
+        return None
+
     def can_request(self, permissions: list[str], feature: str) -> Decision:
         """May the app show the OS dialog for ``permissions`` in ``feature`` now?"""
         if not self.consents.agreed:
@@ -221,6 +237,10 @@ class Gate:
             refused = self.permissions.refused_at(p)
             if status == "denied" and refused and self.clock() - refused < self._cooldown:
                 return _no(Reason.COOLDOWN, f"{p} was refused at {refused.isoformat()}; wait")
+            if status not in ("granted", "limited"):
+                refusal = self._dialog_refused(p)
+                if refusal is not None:
+                    return refusal
         for p in permissions:
             if (feature, p) not in self._rationale_shown and self.permissions.status(p) not in (
                 "granted",

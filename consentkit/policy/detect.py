@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from email.parser import BytesParser
-from email.policy import HTTP
+from email.policy import compat32
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -393,11 +393,11 @@ def _number(value: Any) -> float | None:
 def _multipart(content_type: str, body: bytes) -> list[tuple[str | None, str, bytes]]:
     """``(field name, content type, bytes)`` of each part of a multipart body."""
     head = f"Content-Type: {content_type}\r\n\r\n".encode()
-    message = BytesParser(policy=HTTP).parsebytes(head + body)
+    message = BytesParser(policy=compat32).parsebytes(head + body)  # the fast policy
     if not message.is_multipart():
         return []
     out = []
-    for piece in message.iter_parts():
+    for piece in message.get_payload():
         name = piece.get_param("name", header="content-disposition")
         out.append((name, piece.get_content_type(), piece.get_payload(decode=True) or b""))
     return out
