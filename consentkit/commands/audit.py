@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import click
 
-from ..policy import ManifestInvalid, load_manifest
+from ..policy import Manifest, ManifestInvalid, load_manifest
+from .exit_codes import ExitCode
+from .simulate import output_options
 
 
 class DefaultToTrace(click.Group):
@@ -21,7 +24,8 @@ class DefaultToTrace(click.Group):
 
 @click.group(cls=DefaultToTrace)
 def audit() -> None:
-    """Audit device traces against the rule catalogue, or verify the server's audit log."""
+    """Audit device traces against the rule catalogue, compare two runs (``diff``), or
+    verify the server's audit log (``verify``)."""
 
 
 @audit.command("trace")
@@ -37,23 +41,29 @@ def audit() -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-def trace_command(trace_path: str, manifests: tuple[str, ...], fmt: str) -> None:
-    """Print the findings of TRACE.jsonl; exit 1 when there are any, 2 on bad input."""
+@output_options
+def trace_command(
+    trace_path: str,
+    manifests: tuple[str, ...],
+    fmt: str,
+    junit: str | None,
+    sarif: str | None,
+) -> None:
+    """Print the findings of TRACE.jsonl. Exit codes: 0 none, 1 findings, 2 bad input,
+    3 the trace records device errors (sim.error: the recording is incomplete)."""
     from ..simulator.rules import audit as run_audit
     from ..simulator.trace_io import TraceError, read_trace
 
-    try:
-        loaded = {m.id: m for m in (load_manifest(path) for path in manifests)}
-    except ManifestInvalid as exc:
-        click.echo(str(exc), err=True)
-        raise click.exceptions.Exit(2) from None
+    loaded = _manifests(manifests)
     try:
         events = read_trace(trace_path)
     except TraceError as exc:
         click.echo(f"{trace_path}: {exc}", err=True)
-        raise click.exceptions.Exit(2) from None
+        raise click.exceptions.Exit(ExitCode.BAD_INPUT) from None
     findings = run_audit(events, loaded)
     devices = len({(e["app"], e["device"]) for e in events})
+    if junit or sarif:
+        _ci_outputs(trace_path, events, findings, loaded, manifests, junit, sarif)
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -75,8 +85,89 @@ def trace_command(trace_path: str, manifests: tuple[str, ...], fmt: str) -> None
         counts = Counter(f.rule for f in findings)
         summary = ", ".join(f"{rule} x{n}" for rule, n in sorted(counts.items())) or "no findings"
         click.echo(f"{len(events)} events, {devices} devices: {summary}")
+    errored = {e["device"] for e in events if e["type"] == "sim.error"}
+    if errored:
+        click.echo(
+            f"{len(errored)} devices recorded errors (sim.error): the trace is incomplete",
+            err=True,
+        )
+        raise click.exceptions.Exit(ExitCode.DEVICE_ERRORS)
     if findings:
-        raise click.exceptions.Exit(1)
+        raise click.exceptions.Exit(ExitCode.FINDINGS)
+
+
+def _manifests(paths: tuple[str, ...]) -> dict[str, Manifest]:
+    """The manifests by app id; a bad one is bad input (exit 2)."""
+    try:
+        return {m.id: m for m in (load_manifest(path) for path in paths)}
+    except ManifestInvalid as exc:
+        click.echo(str(exc), err=True)
+        raise click.exceptions.Exit(ExitCode.BAD_INPUT) from None
+
+
+def _ci_outputs(trace_path, events, findings, loaded, paths, junit, sarif) -> None:
+    """The JUnit and SARIF files of a trace, as ``simulate`` writes them."""
+    from datetime import UTC, datetime
+
+    from ..simulator.report import build, to_junit, to_sarif
+    from ..simulator.trace_io import devices_of
+
+    devices = devices_of(events)
+    meta = {
+        "title": f"audit {trace_path}",
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "server": "",
+        "seed": "",
+    }
+    report = build(devices, findings, loaded, meta)
+    try:
+        if junit:
+            Path(junit).write_bytes(to_junit(report))
+        if sarif:
+            log = to_sarif(
+                report,
+                trace=trace_path,
+                lines={(e["device"], e["seq"]): e["_line"] for e in events},
+                events={(e["device"], e["seq"]): e for e in events},
+                manifests={load_manifest(path).id: path for path in paths},
+            )
+            Path(sarif).write_text(json.dumps(log, ensure_ascii=False, indent=1), "utf-8")
+    except OSError as exc:
+        click.echo(f"cannot write: {exc}", err=True)
+        raise click.exceptions.Exit(ExitCode.BAD_INPUT) from None
+
+
+@audit.command("diff")
+@click.argument("old", metavar="OLD", type=click.Path(dir_okay=False))
+@click.argument("new", metavar="NEW", type=click.Path(dir_okay=False))
+@click.option(
+    "--manifest",
+    "manifests",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="The apps' manifests (needed when OLD or NEW is a trace; repeatable).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def diff_command(old: str, new: str, manifests: tuple[str, ...], fmt: str) -> None:
+    """Compare two runs, each a trace (.jsonl) or a report.json: the findings that appeared
+    or disappeared, and the permission-funnel and consent-rate changes per permission and
+    OS. Exit codes: 0 no finding appeared, 1 findings appeared, 2 bad input."""
+    from ..simulator.diff import DiffInputError, diff, load_side, render_text
+
+    loaded = _manifests(manifests)
+    try:
+        result = diff(load_side(old, loaded), load_side(new, loaded))
+    except DiffInputError as exc:
+        click.echo(str(exc), err=True)
+        raise click.exceptions.Exit(ExitCode.BAD_INPUT) from None
+    if fmt == "json":
+        click.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        click.echo(render_text(result))
+    if result["findings"]["appeared"]:
+        raise click.exceptions.Exit(ExitCode.FINDINGS)
 
 
 @audit.command("verify")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..examples import examples_dir
+from .exit_codes import for_summary
 from .simulate import print_summary
 
 SEED_DEVICES = 6
@@ -30,7 +31,10 @@ SEED_DEVICES = 6
 )
 def demo(devices: int, seed: int, out: str | None) -> None:
     """Run the seed apps' reference scenario on a small fleet of mixed phones and users,
-    and the misbehaving demo apps once each; audit everything; write the report."""
+    and the misbehaving demo apps once each; audit everything; write the report.
+
+    Exit codes: 0 every seed app passed and every misbehaving app was caught by its rule,
+    1 otherwise, 3 devices errored."""
     from ..simulator.run import Job, apps_in
     from ..simulator.session import simulate
 
@@ -61,5 +65,4 @@ def demo(devices: int, seed: int, out: str | None) -> None:
     )
     outcome = simulate(jobs, out=folder, seed=seed, title="demo")
     print_summary(outcome)
-    if not outcome.report["summary"]["passed"]:
-        raise click.exceptions.Exit(1)
+    raise click.exceptions.Exit(for_summary(outcome.report["summary"]))

@@ -73,9 +73,8 @@ def publish(manifests: tuple[str, ...]) -> None:
     "--out",
     "out_dir",
     type=click.Path(file_okay=False),
-    default="exports",
-    show_default=True,
-    help="Folder to write into (a subfolder per app).",
+    default=None,
+    help="Folder to write the files into [default: exports/<app id>].",
 )
 @click.option(
     "--only",
@@ -83,7 +82,7 @@ def publish(manifests: tuple[str, ...]) -> None:
     multiple=True,
     help="Write only these files (repeatable).",
 )
-def export(manifest: str, out_dir: str, only: tuple[str, ...]) -> None:
+def export(manifest: str, out_dir: str | None, only: tuple[str, ...]) -> None:
     """Write PrivacyInfo.xcprivacy, the Play Data safety CSV and the two Chinese lists."""
     try:
         m = load_manifest(manifest)
@@ -91,7 +90,7 @@ def export(manifest: str, out_dir: str, only: tuple[str, ...]) -> None:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         raise click.exceptions.Exit(1) from None
-    target = Path(out_dir) / m.id
+    target = Path(out_dir) if out_dir else Path("exports") / m.id
     try:
         target.mkdir(parents=True, exist_ok=True)
         for name, make in EXPORTS.items():

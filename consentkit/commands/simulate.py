@@ -2,28 +2,102 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import click
 
 from ..examples import examples_dir
+from .exit_codes import ExitCode, for_summary
+
+ERRORS_PRINTED = 10  # kinds of device error printed; the report has them all
+
+
+def _fleet(devices_per_app: dict[str, int]) -> str:
+    """``5 apps × 10 devices`` (or ``5 apps × 6 devices + 8 apps × 1 device``)."""
+    groups = Counter(devices_per_app.values())
+    return " + ".join(
+        f"{apps} app{'s' * (apps != 1)} × {n} device{'s' * (n != 1)}"
+        for n, apps in sorted(groups.items(), key=lambda kv: -kv[0])
+    )
 
 
 def print_summary(outcome) -> None:
+    """The verdict per app, every device error, and where the files are."""
     report = outcome.report
     s = report["summary"]
     click.echo(
-        f"{s['devices']} devices, {s['events']} events, {s['findings']} findings, "
-        f"{s['errors']} device errors in {report['meta']['duration_s']} s"
+        f"{s['devices']} devices ({_fleet(s['devices_per_app'])}), {s['events']} events, "
+        f"{s['findings']} findings, {s['errored_devices']} devices errored "
+        f"in {report['meta']['duration_s']} s"
     )
     for app in report["apps"]:
         found = ", ".join(f"{r} x{n}" for r, n in app["findings"].items()) or "no findings"
-        expected = f" (expects {app['expects']})" if app["expects"] else ""
+        if app["expects"]:
+            found = f"{app['expects']} x{app['findings'].get(app['expects'], 0)}"
+            extra = ", ".join(f"{r} x{n}" for r, n in app["extra"].items())
+            found += f" (expected{'; extra: ' + extra if extra else ''})"
+        errored = f", {app['errored_devices']} errored" if app["errored_devices"] else ""
         click.echo(
-            f"  {app['verdict']:>6}  {app['name']:<22} {app['devices']:>4} devices  "
-            f"{found}{expected}"
+            f"  {app['verdict']:>6}  {app['name']:<22} {app['devices']:>4} devices{errored}  "
+            f"{found}"
         )
-    click.echo(f"report: {outcome.html.resolve()}")
+    _print_errors(report)
+    for kind in ("html", "junit", "sarif"):
+        if kind in outcome.written:
+            click.echo(f"{'report' if kind == 'html' else kind}: {outcome.written[kind].resolve()}")
+
+
+def _print_errors(report: dict) -> None:
+    """Device errors, alike ones together: what was raised, where, on which devices."""
+    if not report["errors"]:
+        return
+    groups: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for device in report["errors"]:
+        details = device["details"] or [{}] * len(device["errors"])
+        for error, detail in zip(device["errors"], details, strict=True):
+            groups[(error, detail.get("where", ""))][device["device"]] += 1
+    total = sum(len(d["errors"]) for d in report["errors"])
+    click.echo(
+        f"device errors: {total} on {len(report['errors'])} of "
+        f"{report['summary']['devices']} devices (tracebacks in the report)",
+        err=True,
+    )
+    for (error, where), devices in list(groups.items())[:ERRORS_PRINTED]:
+        click.echo(f"  {error}", err=True)
+        if where:
+            click.echo(f"    at {where}", err=True)
+        named = [f"{d} (×{n})" if n > 1 else d for d, n in list(devices.items())[:5]]
+        more = f" and {len(devices) - 5} more" if len(devices) > 5 else ""
+        click.echo(f"    on {', '.join(named)}{more}", err=True)
+    if len(groups) > ERRORS_PRINTED:
+        click.echo(f"  … and {len(groups) - ERRORS_PRINTED} other errors", err=True)
+
+
+def _writable(folder: str, *files: str | None) -> None:
+    """Fail before the run, not after it, when its results could not be written."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    for name in files:
+        if name:
+            Path(name).parent.mkdir(parents=True, exist_ok=True)
+            with open(name, "ab"):
+                pass
+
+
+def output_options(command):
+    """``--junit`` and ``--sarif``, for the commands that audit."""
+    command = click.option(
+        "--sarif",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Also write the findings as SARIF 2.1.0 (code scanning), one result per finding.",
+    )(command)
+    return click.option(
+        "--junit",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Also write JUnit XML: a test suite per app, a test case per rule.",
+    )(command)
 
 
 @click.command()
@@ -46,7 +120,7 @@ def print_summary(outcome) -> None:
     type=click.IntRange(1, 1_000_000),
     default=10,
     show_default=True,
-    help="Devices per app.",
+    help="Devices PER APP: 5 apps with --devices 10 run 50 phones.",
 )
 @click.option(
     "--personas",
@@ -59,7 +133,11 @@ def print_summary(outcome) -> None:
     "os_mix",
     default="mix",
     show_default=True,
-    help="mix, android, ios, or one release such as android-14.",
+    help=(
+        "A mix (mix, releases, android, ios), a device profile, one release such as "
+        "android-14 or ios-14.5, or a comma list the devices take in turn "
+        "(see simulator/data/devices.yaml)."
+    ),
 )
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option(
@@ -74,13 +152,31 @@ def print_summary(outcome) -> None:
 @click.option(
     "--out", type=click.Path(file_okay=False), default="reports/simulation", show_default=True
 )
-def simulate(apps_file, names, scenario, devices, personas, os_mix, seed, workers, server_url, out):
+@output_options
+@click.option("--quiet", "-q", is_flag=True, help="No progress display.")
+def simulate(
+    apps_file,
+    names,
+    scenario,
+    devices,
+    personas,
+    os_mix,
+    seed,
+    workers,
+    server_url,
+    out,
+    junit,
+    sarif,
+    quiet,
+):
     """Run virtual phones through a scenario against the server and audit every trace.
 
-    Exits 1 when an app breaks a rule it should not (for CI), 2 on bad input."""
+    Writes trace.jsonl, report.json and report.html into --out. Exit codes: 0 clean,
+    1 an app broke a rule it should keep (or a misbehaving app was not caught), 2 bad
+    input, 3 devices errored (app code raised or a step could not run; wins over 1)."""
     from ..simulator.personas import persona_names
     from ..simulator.phone import pick_os
-    from ..simulator.run import jobs_from
+    from ..simulator.run import AppFileInvalid, jobs_from
     from ..simulator.scenario import ScenarioInvalid
     from ..simulator.session import simulate as run
 
@@ -95,15 +191,28 @@ def simulate(apps_file, names, scenario, devices, personas, os_mix, seed, worker
         import random
 
         pick_os(os_mix, random.Random(0))
+        _writable(out, junit, sarif)
         jobs = jobs_from(apps_file, scenario, devices, personas, os_mix, list(names) or None)
         outcome = run(
-            jobs, out=Path(out), seed=seed, workers=workers, server_url=server_url, title="simulate"
+            jobs,
+            out=Path(out),
+            seed=seed,
+            workers=workers,
+            server_url=server_url,
+            title="simulate",
+            show_progress=not quiet,
+            junit=junit,
+            sarif=sarif,
         )
-    except ScenarioInvalid as exc:
+    except (ScenarioInvalid, AppFileInvalid) as exc:
         click.echo(str(exc), err=True)
-        raise click.exceptions.Exit(2) from None
-    except (KeyError, ValueError) as exc:
+        raise click.exceptions.Exit(ExitCode.BAD_INPUT) from None
+    except KeyError as exc:
+        raise click.UsageError(exc.args[0] if exc.args else str(exc)) from None
+    except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        click.echo(f"cannot write the report: {exc}", err=True)
+        raise click.exceptions.Exit(ExitCode.BAD_INPUT) from None
     print_summary(outcome)
-    if not outcome.report["summary"]["passed"]:
-        raise click.exceptions.Exit(1)
+    raise click.exceptions.Exit(for_summary(outcome.report["summary"]))

@@ -42,6 +42,7 @@ class Reason(StrEnum):
     UNAVAILABLE = "unavailable"
     RESTRICTED = "restricted"
     MISSING_USAGE_DESCRIPTION = "missing_usage_description"
+    NOT_NEEDED = "not_needed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,17 @@ class Decision:
 
 ALLOWED = Decision(True, Reason.OK)
 WINDOW = timedelta(minutes=1)
+
+# What iOS would do with a request whose Info.plist usage-description string is missing.
+_WITHOUT_DESCRIPTION = {
+    "ignored": lambda p: (
+        f"the app has no usage description for {p}: iOS would ignore the request silently "
+        "(no dialog, nothing granted)"
+    ),
+    "terminates": lambda p: (
+        f"the app has no usage description for {p}: iOS would terminate the app"
+    ),
+}
 
 
 def _no(reason: Reason, detail: str, *, settings: bool = False) -> Decision:
@@ -221,10 +233,9 @@ class Gate:
                 self.consents.consented(x) for x in purposes & set(self._feature_purposes[feature])
             ):
                 return _no(Reason.PURPOSE_NOT_CONSENTED, f"no consented purpose needs {p}")
-            if rules.usage_description and not self.permissions.platform.has_usage_description(p):
-                return _no(
-                    Reason.MISSING_USAGE_DESCRIPTION, f"the app has no usage description for {p}"
-                )
+            missing = rules.missing_usage_description.get(p)
+            if missing and not self.permissions.platform.has_usage_description(p):
+                return _no(Reason.MISSING_USAGE_DESCRIPTION, _WITHOUT_DESCRIPTION[missing](p))
             status = self.permissions.status(p)
             if status == "blocked":
                 return _no(
@@ -242,9 +253,10 @@ class Gate:
                 if refusal is not None:
                     return refusal
         for p in permissions:
-            if (feature, p) not in self._rationale_shown and self.permissions.status(p) not in (
-                "granted",
-                "limited",
+            if (
+                (feature, p) not in self._rationale_shown
+                and self.permissions.status(p) not in ("granted", "limited")
+                and not self.permissions.will_grant_silently(p)  # no dialog to explain
             ):
                 return _no(Reason.RATIONALE_REQUIRED, f"explain why {feature} needs {p} first")
         return ALLOWED

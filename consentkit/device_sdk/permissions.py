@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from .os_rules import OsRules, rules_for
-from .platform import Platform
+from .platform import AppBuild, Platform
 from .store import DeviceStore
 from .trace import Tracer
 
@@ -22,6 +22,8 @@ class PermissionManager:
     def __init__(self, platform: Platform, store: DeviceStore, tracer: Tracer) -> None:
         self.platform = platform
         self.rules: OsRules = rules_for(platform.os_name, platform.os_version)
+        # The SDK reads its own package as the OS does (AndroidManifest, Info.plist).
+        self.build: AppBuild = getattr(platform, "app_build", None) or AppBuild()
         self.store = store
         self.tracer = tracer
         self._memory: dict[str, dict[str, Any]] = store.get("permissions", {})
@@ -35,16 +37,32 @@ class PermissionManager:
         seen = self.platform.check_permission(permission)
         memory = self._memory.get(permission, {})
         status = seen
-        if seen == "denied" and self.rules.os == "android":
-            if not memory.get("asked"):
-                status = "not_determined"
-            elif memory.get("blocked"):
+        if seen == "denied" and not self.rules.check_sees_blocked:
+            # Android's "denied" may mean never asked, denied, blocked, or a grant that
+            # ended (one time, a temporary selection). A block only a request revealed;
+            # the rationale flag is true exactly after a refusal that did not block.
+            if memory.get("blocked"):
                 status = "blocked"
+            elif self.rules.rationale_flag and self.platform.should_show_rationale(permission):
+                status = "denied"
+            else:
+                status = "not_determined"
         elif seen in ("granted", "limited") and memory.get("blocked"):
             self._remember(permission, blocked=False, refused_at=None)  # changed in Settings
         if trace:
             self.tracer.emit("permission.check", permission=permission, status=status)
         return status
+
+    def will_grant_silently(self, permission: str) -> bool:
+        """Android 8+: the OS grants this at once, with no dialog, because another
+        permission of its group is granted — so there is nothing to explain first."""
+        rules = self.rules
+        if rules.grant_mode(self.build) != "on_request" or permission in rules.no_auto_grant:
+            return False
+        if self.status(permission) not in ("not_determined", "denied"):
+            return False
+        siblings = rules.linked(permission) - {permission}
+        return any(self.status(p) == "granted" for p in siblings)
 
     def refused_at(self, permission: str) -> datetime | None:
         value = self._memory.get(permission, {}).get("refused_at")

@@ -33,6 +33,7 @@ from .collectors import (
 from .consent import ConsentManager, ConsentUI
 from .errors import ConfigurationError, NotAllowed, OfflineError, ServerError
 from .gate import Decision, Gate, Reason
+from .os_rules import BACKGROUND, FOREGROUND
 from .permissions import PermissionManager
 from .platform import Platform
 from .store import DeviceStore
@@ -45,6 +46,9 @@ PURPOSE_HEADER = "ConsentKit-Purpose"  # on send(): what the upload is for
 FEATURE_HEADER = "ConsentKit-Feature"  # and the feature that collected it
 BACKOFF_BASE_S = 30
 BACKOFF_MAX_S = 3600
+PRECISE, COARSE = FOREGROUND
+OWN_FILES = ("storage", "photos.add")  # what scoped storage lets an app do without asking
+SCOPED_STORAGE = "scoped storage: the app's own files need no permission"
 
 
 @dataclass
@@ -219,37 +223,110 @@ class ConsentKit:
             self.tracer.emit("feature.end", feature=feature, outcome=run.outcome)
 
     def request_permission(self, permission: str, feature: str) -> Decision:
-        """Rationale first, then the OS dialog — only when the gate allows it."""
+        """Rationale first, then the OS dialog — only when the gate allows it, and shaped
+        the way this OS release wants it asked (precise with coarse on Android 12+,
+        background location after or with foreground, nothing for scoped storage)."""
+        if permission == BACKGROUND:
+            return self._request_background(feature)
         permissions = [permission]
+        if permission == PRECISE and self.permissions.rules.precise_needs_coarse:
+            permissions.append(COARSE)  # Android 12+ ignores precise alone
+        return self._request(permissions, feature, permission)
+
+    def reselect(self, permission: str, feature: str) -> Decision:
+        """Re-open the OS's selector for a partial grant (Android 14 selected photos, for an
+        app that declares READ_MEDIA_VISUAL_USER_SELECTED): the user may pick more."""
         rules = self.permissions.rules
-        if permission == "location.precise" and rules.precise_needs_coarse:
-            permissions.append("location.coarse")  # Android 12+ ignores precise alone
+        lasting = rules.selection(permission, self.permissions.build) == "lasting"
+        if rules.os != "android" or not lasting or self.permissions.status(permission) != "limited":
+            return Decision(False, Reason.NOT_NEEDED, f"no selection of {permission} to re-open")
+        decision = self.gate.can_request([permission], feature)
+        if not decision and decision.reason != Reason.RATIONALE_REQUIRED:
+            return decision
+        return self._decide(permission, self.permissions.request([permission])[permission])
+
+    def _request_background(self, feature: str) -> Decision:
+        """Background location, the way each release grants it: with the foreground grant
+        (Android 6–9), in the same dialog (10), on the Settings page once foreground is
+        granted (11+), or from While Using to Always (iOS)."""
+        mode = self.permissions.rules.background_location
+        feature_permissions = self.manifest.features[feature].permissions
+        foreground = [p for p in FOREGROUND if p in feature_permissions]
+        held = any(self.permissions.status(p) in ("granted", "limited") for p in FOREGROUND)
+        if mode == "with_foreground":
+            # No such permission: the foreground dialog is the one the user sees.
+            if not held:
+                asked = foreground or [COARSE]
+                first = self._request(asked, feature, asked[0])
+                if not first:
+                    return first
+            return self._decide(BACKGROUND, self.permissions.status(BACKGROUND))
+        if mode == "in_dialog" and not held and foreground:
+            # One dialog with "Allow all the time" in it.
+            return self._request([*foreground, BACKGROUND], feature, BACKGROUND)
+        if mode == "settings_only" and not held:
+            first = self.request_permission(foreground[0] if foreground else COARSE, feature)
+            approximate = any(self.permissions.status(p) == "granted" for p in FOREGROUND)
+            if not first and not approximate:  # approximate location is enough to go on
+                return Decision(
+                    False,
+                    first.reason,
+                    f"background location needs foreground location first: {first.detail}",
+                    first.open_settings,
+                )
+        # iOS: an Always granted from the first prompt is provisional (there is no Always
+        # button on it); the OS asks again when the app first uses location in the back.
+        provisional = mode == "upgrade_prompt" and not held
+        return self._request([BACKGROUND], feature, BACKGROUND, provisional=provisional)
+
+    def _request(
+        self, permissions: list[str], feature: str, main: str, *, provisional: bool = False
+    ) -> Decision:
         decision = self.gate.can_request(permissions, feature)
+        askable = decision.allowed or decision.reason == Reason.RATIONALE_REQUIRED
+        scoped = self.permissions.rules.own_files_need_no_permission(self.permissions.build)
+        if scoped and main in OWN_FILES and askable:
+            return Decision(True, Reason.NOT_NEEDED, f"{SCOPED_STORAGE}: no {main} dialog")
         if decision.allowed:
             held = [self.permissions.status(p) for p in permissions]
             if all(h in ("granted", "limited") for h in held):
                 # Already held: no dialog to show, nothing to ask the OS.
                 limited = "limited" in held
                 return Decision(True, Reason.LIMITED if limited else Reason.OK)
-        if decision.reason == Reason.RATIONALE_REQUIRED:
-            for p in permissions:
-                if self.permissions.status(p) in ("granted", "limited"):
-                    continue
-                text = self.manifest.permissions[p].rationale
-                self.tracer.emit("permission.rationale", permission=p, text=text)
-                if not self.ui.show_rationale(p, text):
-                    return Decision(False, Reason.RATIONALE_DECLINED, "the user did not continue")
-                self.gate.rationale_shown(feature, p)
-            decision = self.gate.can_request(permissions, feature)
+        decision = self.explain(permissions, feature, decision)
         if not decision:
             if decision.open_settings:
-                self.ui.suggest_settings(
-                    permission, self.manifest.permissions[permission].rationale
-                )
+                self.ui.suggest_settings(main, self.manifest.permissions[main].rationale)
             return decision
         results = self.permissions.request(permissions)
-        status = results[permission]
+        return self._decide(main, results[main], provisional=provisional)
+
+    def explain(
+        self, permissions: list[str], feature: str, decision: Decision | None = None
+    ) -> Decision:
+        """Before an OS prompt: the gate, and the manifest's rationale for each permission
+        the prompt will be about (none for what the OS grants silently through its group).
+        Returns the gate's final word on showing the prompt."""
+        decision = decision or self.gate.can_request(permissions, feature)
+        if decision.reason != Reason.RATIONALE_REQUIRED:
+            return decision
+        for p in permissions:
+            if self.permissions.status(p) in ("granted", "limited"):
+                continue
+            if self.permissions.will_grant_silently(p):
+                continue  # the OS grants it through its group: no dialog to explain
+            text = self.manifest.permissions[p].rationale
+            self.tracer.emit("permission.rationale", permission=p, text=text)
+            if not self.ui.show_rationale(p, text):
+                return Decision(False, Reason.RATIONALE_DECLINED, "the user did not continue")
+            self.gate.rationale_shown(feature, p)
+        return self.gate.can_request(permissions, feature)
+
+    def _decide(self, permission: str, status: str, *, provisional: bool = False) -> Decision:
         if status == "granted":
+            if provisional:
+                detail = "Always, provisionally: iOS asks the user again at background use"
+                return Decision(True, Reason.OK, detail)
             return Decision(True, Reason.OK)
         if status == "limited":
             return Decision(True, Reason.LIMITED, f"{permission} granted in part")

@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from .media import jpeg_with_gps
-from .os_model import OsPermissions
-from .os_rules import rules_for
+from .os_model import AppTerminated, Dialog, OsPermissions
+from .os_rules import BACKGROUND, rules_for
 from .platform import (
     AppBuild,
     CallRecord,
@@ -80,7 +80,7 @@ class ScriptedPhone:
     def __init__(
         self,
         os_name: str = "android",
-        os_version: int = 14,
+        os_version: int | str = 14,
         *,
         answers: Iterable[str] | Callable[[tuple[str, ...], tuple[str, ...]], str] = (),
         device_id: str = "phone-1",
@@ -97,10 +97,12 @@ class ScriptedPhone:
         build: AppBuild | None = None,
         installed: list[InstalledApp] | None = None,
         clipboard: Clip | None = Clip("+86 139 0000 0001", "com.tencent.mm"),
+        play_services: bool = True,
     ) -> None:
         self.os_name = os_name
-        self.os_version = os_version
+        self.os_version = str(os_version)
         self.rules = rules_for(os_name, os_version)
+        self.play_services = play_services and os_name == "android"
         self.clock = clock or VirtualClock()
         self.tracer = tracer or Tracer(ListSink(), device_id, app_id, self.now)
         if callable(answers):
@@ -114,17 +116,24 @@ class ScriptedPhone:
                 return script.pop(0)
 
             self._answer = _from_script
+        self.app_build = build or AppBuild(package=f"com.example.{app_id}".replace("-", "_"))
+        if usage_descriptions is not None:  # the Info.plist strings the app has
+            self.app_build = replace(self.app_build, declares=frozenset(usage_descriptions))
         self.os = OsPermissions(
-            self.rules, self._answer, on_dialog=self._dialog_shown, restricted=restricted
+            self.rules,
+            self._answer,
+            build=self.app_build,
+            play_services=self.play_services,
+            on_dialog=self._dialog_shown,
+            restricted=restricted,
         )
         self.position = position
         self._contacts = contacts
         self._photos = photos
         self.picked_photos = picked_photos
         self.picked_contacts = picked_contacts
-        self.app_build = build or AppBuild(package=f"com.example.{app_id}".replace("-", "_"))
-        if usage_descriptions is not None:  # the Info.plist strings the app has
-            self.app_build = replace(self.app_build, declares=frozenset(usage_descriptions))
+        self.created_contacts: list[Contact] = []
+        self.launched = False
         self.installed = list(installed) if installed is not None else other_apps(os_name)
         self.clip = clipboard
         self.foreground = True
@@ -134,7 +143,7 @@ class ScriptedPhone:
             "imsi": "460001234567890",
             "iccid": "8986001234567890123",
             "serial": "R58M12ABCDE",
-            "mac": "02:00:00:aa:bb:cc",
+            "mac": "a4:50:46:3b:9c:10",
             "android_id": "9774d56d682e549c",
             "oaid": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
             "idfv": "E621E1F8-C36C-495A-93FC-0C247A3E6E5F",
@@ -180,8 +189,38 @@ class ScriptedPhone:
         self.clock.advance(**delta)
 
     # permissions -----------------------------------------------------------
-    def _dialog_shown(self, permission: str) -> None:
-        self.tracer.emit("permission.dialog", source="os", permission=permission)
+    def _dialog_shown(self, dialog: Dialog) -> None:
+        """What the user sees: the first permission names the dialog (as before); the rest
+        says what else it covers, its buttons, and whether it was needless."""
+        extra = {"needless": dialog.needless} if dialog.needless else {}
+        self.tracer.emit(
+            "permission.dialog",
+            source="os",
+            permission=dialog.permissions[0],
+            permissions=list(dialog.permissions),
+            kind=dialog.kind,
+            options=list(dialog.options),
+            precise_switch=dialog.precise_switch,
+            **extra,
+        )
+
+    def _trace_outcomes(self) -> None:
+        for outcome in self.os.outcomes:
+            extra = {}
+            if outcome.lasts != "always":
+                extra["lasts"] = outcome.lasts
+            if not outcome.requested:
+                extra["requested"] = False
+            if outcome.provisional:
+                extra["provisional"] = True
+            self.tracer.emit(
+                "permission.result",
+                source="os",
+                permission=outcome.permission,
+                status=outcome.status,
+                via=outcome.via,
+                **extra,
+            )
 
     def check_permission(self, permission: str) -> str:
         return self.os.check(permission)
@@ -190,17 +229,16 @@ class ScriptedPhone:
         return self.os.should_show_rationale(permission)
 
     def request_permissions(self, permissions: list[str]) -> dict[str, str]:
-        """The OS's request, traced with the true outcome (the phone knows "blocked")."""
+        """The OS's request, traced with the true outcome (the phone knows "blocked") and
+        how each permission was decided (``via``: dialog, group, settings, ignored …)."""
         self.tracer.emit("permission.request", source="os", permissions=list(permissions))
-        for p in permissions:
-            if self.rules.usage_description and not self.has_usage_description(p):
-                self.tracer.emit("app.exit", source="os", reason="crash")
-                raise RuntimeError(f"app terminated: no usage description for {p}")
-        results = self.os.request(permissions)
-        for p in results:
-            self.tracer.emit(
-                "permission.result", source="os", permission=p, status=self.os.true_status(p)
-            )
+        try:
+            results = self.os.request(permissions)
+        except AppTerminated:
+            self.tracer.emit("app.exit", source="os", reason="crash")
+            self.foreground = False
+            raise
+        self._trace_outcomes()
         return results
 
     def has_usage_description(self, permission: str) -> bool:
@@ -229,7 +267,10 @@ class ScriptedPhone:
         if status not in ("granted", "limited"):
             raise PlatformPermissionError(f"{permission} is {status}")
 
-    def location_fix(self, precise: bool) -> LocationFix:
+    def location_fix(self, precise: bool, background: bool = False) -> LocationFix:
+        if background and not self.os.background_use():
+            self._read("location.read", "user.location.coarse", BACKGROUND, 0, detail="background")
+            raise PlatformPermissionError("no background location permission")
         precise_ok = self.os.true_status("location.precise") == "granted"
         coarse_ok = self.os.true_status("location.coarse") in ("granted", "limited")
         exact = precise and precise_ok
@@ -261,16 +302,31 @@ class ScriptedPhone:
         return chosen
 
     def all_photos(self) -> list[Photo]:
-        """The library; under limited access only the photos the user selected, and the
-        trace says so (what the app got, not what the album holds)."""
+        """The whole album — or, with a selection (limited, or Android 14's temporary one),
+        only the selected photos."""
         status = self.os.true_status("photos")
-        got = {"granted": list(self.photos), "limited": self.photos[: self.picked_photos]}
-        handed = got.get(status, [])
-        self._read(
-            "photos.read_all", "user.media.photo", "photos", len(handed), ids=[p.id for p in handed]
+        visible = list(self.photos) if status == "granted" else self.photos[: self.picked_photos]
+        self._emit_read(
+            "photos.read_all",
+            "user.media.photo",
+            status,
+            len(visible),
+            ids=[p.id for p in visible],
         )
         self._require(status, "photos")
-        return handed
+        return visible
+
+    def save_photo(self, jpeg: bytes) -> str:
+        """Add a photo to the album: the add-only permission on iOS (full access includes
+        it); on Android the storage permission, unless scoped storage binds the app."""
+        needed = "photos.add"
+        if self.rules.own_files_need_no_permission(self.app_build):
+            needed = None
+        if needed:
+            self._require(self.os.true_status(needed), needed)
+        photo = Photo(f"p{len(self.photos) + 1}", jpeg)
+        self.photos.append(photo)
+        return photo.id
 
     def pick_contacts(self, limit: int) -> list[Contact]:
         chosen = self.contacts[: min(limit, self.picked_contacts)]
@@ -280,13 +336,48 @@ class ScriptedPhone:
         return chosen
 
     def address_book(self) -> list[Contact]:
-        """Every contact; under limited access (iOS 18) only those the user shared."""
+        """Every contact — or, with limited access (iOS 18), the selected ones and, kept
+        automatically, those the app created itself."""
         status = self.os.true_status("contacts")
-        got = {"granted": self.contacts, "limited": self.contacts[: self.picked_contacts]}
-        handed = list(got.get(status, []))
-        self._read("contacts.read_all", "user.contacts.entry", "contacts", len(handed))
+        visible = list(self.contacts)
+        if status == "limited":
+            visible = [c for c in self.contacts[: self.picked_contacts]]
+            if self.rules.created_contacts_visible:
+                visible += [c for c in self.created_contacts if c not in visible]
+        self._emit_read("contacts.read_all", "user.contacts.entry", status, len(visible))
         self._require(status, "contacts")
-        return handed
+        return visible
+
+    def add_contact(self, contact: Contact) -> Contact:
+        """The app saves a contact (it needs contacts access, full or limited)."""
+        self._require(self.os.true_status("contacts"), "contacts")
+        self.contacts.append(contact)
+        self.created_contacts.append(contact)
+        return contact
+
+    def wifi_networks(self) -> list[str]:
+        """Nearby Wi-Fi networks (their names): a location signal, so the OS wants location
+        permission for it — until Android 13 moves it to NEARBY_WIFI_DEVICES. iOS has no
+        scanning API."""
+        needed = self.rules.wifi_scan_permission
+        if needed is None:
+            raise PlatformPermissionError(f"no Wi-Fi scan on {self.os_name}")
+        status = self.os.true_status(needed)
+        networks = ["ChinaNet-5G", "TP-LINK_3F2A", "Starbucks"]
+        granted = status in ("granted", "limited")
+        self._emit_read(
+            "wifi.scan",
+            "user.location.coarse",
+            status,
+            len(networks) if granted else 0,
+            detail=needed,
+        )
+        self._require(status, needed)
+        return networks
+
+    def post_notification(self, text: str) -> bool:
+        """Show a notification; False when the user has not allowed them."""
+        return self.os.true_status("notifications") == "granted"
 
     def place_call(self, number: str) -> None:
         status = self.os.true_status("phone.call")
@@ -320,6 +411,8 @@ class ScriptedPhone:
             raise IdentifierUnavailable(
                 f"{name} is not available to apps on {self.os_name} {self.os_version}"
             )
+        if name in self.rules.placeholder_ids:
+            return self.rules.placeholder_ids[name]
         if name == "idfa" and self.rules.idfa_needs_tracking and status != "granted":
             return "00000000-0000-0000-0000-000000000000"
         if permission and permission != "tracking":
@@ -384,8 +477,18 @@ class ScriptedPhone:
         self.os.end_session()
 
     def launch(self) -> None:
+        """The app starts: the OS may first take back the grants of an app unused for
+        months, and may ask for notifications on the app's behalf (Android 13, old apps)."""
         self.foreground = True
-        self.os.app_used(self.now())
+        for permission in self.os.app_used(self.now()):
+            self.tracer.emit(
+                "permission.reset", source="os", permission=permission, reason="unused"
+            )
+        below = self.rules.notifications_prompt_below_target
+        first, self.launched = not self.launched, True
+        old_app = below is not None and self.app_build.target_sdk < below
+        if first and old_app and self.os.prompt_at_launch("notifications"):
+            self._trace_outcomes()
 
 
 class ScriptedUI:

@@ -12,9 +12,10 @@ from typing import Any
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as cfg
-from . import db, extensions, problems
+from . import db, extensions, openapi, problems
 from .api import register_blueprints
 
 __all__ = ["create_app"]
@@ -48,15 +49,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.setdefault(name, value)
         if not app.config.get(name):
             app.config[name] = value
-    app.config.update(
-        API_TITLE="consentkit API",
-        API_VERSION="v1",
-        OPENAPI_VERSION="3.0.3",
-        OPENAPI_URL_PREFIX="/api",
-        OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
-    )
+    app.config.update(openapi.SETTINGS)
+    if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:
+        # Behind N reverse proxies, the client's address (rate limits) and scheme come
+        # from their X-Forwarded-* headers; without proxies those headers are ignored.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     problems.init_app(app)
     extensions.init_app(app)

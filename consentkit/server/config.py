@@ -41,6 +41,22 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "EXPORTS_ROOT": None,
         "JOBS_INLINE": True,
         "IMPORT_MAX_CONTACTS": 50,
+        # Codes and notices: see services/senders.py and docs/deployment.md.
+        "SENDER": "",
+        "SENDER_TIMEOUT_SECONDS": 5,
+        "SENDER_ATTEMPTS": 3,
+        "SMS_GATEWAY_URL": "",
+        "SMS_GATEWAY_AUTH_HEADER": "",
+        "SMS_GATEWAY_BODY": '{"to": "$phone", "text": "$text"}',
+        "SMS_GATEWAY_CONTENT_TYPE": "application/json",
+        "SMTP_HOST": "",
+        "SMTP_PORT": 587,
+        "SMTP_SECURITY": "starttls",
+        "SMTP_USERNAME": "",
+        "SMTP_PASSWORD": "",
+        "SMTP_FROM": "",
+        "SMTP_TO": "",
+        "TRUSTED_PROXIES": 0,
     }
 
 
@@ -81,7 +97,10 @@ def load_or_create_secrets(instance_path: str) -> dict[str, str]:
     partial = path.with_name(f".secrets.{os.getpid()}.{secrets.token_hex(4)}")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
-        fh.writelines(f"{n}={fresh[n]}\n" for n in SECRET_NAMES)
+        # (other settings an operator keeps in the file stay in it)
+        fh.writelines(
+            f"{n}={fresh[n]}\n" for n in [*SECRET_NAMES, *sorted(set(found) - set(SECRET_NAMES))]
+        )
     if found:  # completing an older file: replace it whole
         os.replace(partial, path)
         return fresh

@@ -8,10 +8,9 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.routing import BaseConverter, IntegerConverter
 
-from . import db
+from . import db, openapi
 from .problems import ProblemApi, problem_response
-from .services import tokens
-from .services.otp import OutboxSender, RefusingSender
+from .services import senders, tokens
 
 
 class RowId(IntegerConverter):
@@ -50,11 +49,10 @@ def init_app(app: Flask) -> None:
     app.config["RATELIMIT_HEADERS_ENABLED"] = True
     jwt.init_app(app)
     api.init_app(app)
+    openapi.init_app(app, api)
     app.extensions["consentkit.api"] = api
     limiter.init_app(app)
-    app.extensions["consentkit.sender"] = (
-        OutboxSender() if app.config["ENV"] in ("development", "test") else RefusingSender()
-    )
+    app.extensions["consentkit.sender"] = senders.from_config(app.config)
 
 
 @jwt.token_in_blocklist_loader

@@ -7,12 +7,13 @@ A client branches on ``code``, never on the wording.
 
 from __future__ import annotations
 
+import http
 import logging
 from typing import Any
 
 from flask import Flask, Response, json
 from flask_smorest import Api
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
@@ -58,15 +59,26 @@ class Problem(Exception):
         self.extra = extra
 
 
-class ProblemSchema(Schema):
-    """The error body every endpoint can answer (RFC 9457)."""
+PROBLEM_JSON = "application/problem+json"
 
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()
-    code = fields.String()
-    errors = fields.Dict()
+
+class ProblemSchema(Schema):
+    """The error body every endpoint can answer (RFC 9457); extension members may follow."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    type = fields.String(required=True, metadata={"description": "A URI naming the problem."})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    code = fields.String(
+        required=True,
+        metadata={"description": "Stable and machine-readable: branch on it, not on the text."},
+    )
+    errors = fields.Dict(
+        metadata={"description": "validation_error: the messages of each field, by field path."}
+    )
 
 
 def problem_response(
@@ -89,7 +101,7 @@ def problem_response(
     if errors:
         body["errors"] = errors
     body.update(extra)
-    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -115,7 +127,28 @@ def _flatten_errors(messages: Any) -> dict[str, Any]:
 
 
 class ProblemApi(Api):
-    """flask-smorest's Api, answering every HTTP error as a problem detail."""
+    """flask-smorest's Api, answering every HTTP error as a problem detail — and saying so
+    in the OpenAPI document."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        """The error responses flask-smorest documents (``default``, 422, …), as problems.
+
+        (flask-smorest gives its error responses the success content type.)"""
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["content"] = {PROBLEM_JSON: {"schema": self.ERROR_SCHEMA}}
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response(
+            self.DEFAULT_ERROR_RESPONSE_NAME,
+            {
+                "description": "Any other error, as a problem detail.",
+                "content": {PROBLEM_JSON: {"schema": self.ERROR_SCHEMA}},
+            },
+            lazy=True,
+        )
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         status = error.code or 500

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -22,7 +22,18 @@ from ..device_sdk.testing import VirtualClock
 from ..policy import Manifest, manifest_from_dict
 from ..policy.detect import location_category
 
-__all__ = ["EmbeddedHost", "Host", "RemoteHost", "UnsupportedOnRemote"]
+__all__ = [
+    "EmbeddedHost",
+    "Host",
+    "RealTimeClock",
+    "RemoteHost",
+    "ServerUnusable",
+    "UnsupportedOnRemote",
+]
+
+
+class ServerUnusable(ValueError):
+    """``--server URL`` cannot run the devices (unreachable, not development, no policy)."""
 
 
 class UnsupportedOnRemote(RuntimeError):
@@ -82,19 +93,46 @@ class AccessLog:
         return result
 
 
+class RealTimeClock:
+    """A phone's clock against a real server: real time, plus whatever the app itself
+    waited (``advance``), which a real phone would have spent waiting.
+
+    A frozen virtual clock against a server whose clock runs makes the phone date its
+    data before the consent the server just recorded (``403 consent_required``).
+    """
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
+
+    def restart(self) -> None:
+        self.offset = timedelta(0)
+
+
 class Host:
     base_url = "http://consentkit.local/api/v1"
     transport: httpx.BaseTransport | None = None
     salt = ""  # mixed into phone numbers: empty where a run starts from an empty server
 
-    def __init__(self, clock: VirtualClock) -> None:
+    def __init__(self, clock: VirtualClock | RealTimeClock) -> None:
         self.clock = clock
 
-    def start_time(self, start: datetime) -> datetime:
-        """When a device's story begins on this server's clock."""
-        return start
+    def begin_device(self, start: datetime) -> None:
+        """Set the clock to the moment a device's story begins (the same for every device
+        on a virtual clock, so each replays from its seed)."""
+        self.clock.current = start
 
     def advance(self, seconds: float) -> None:
+        self.clock.advance(seconds=seconds)
+
+    def pause(self, seconds: float) -> None:
+        """The user takes a moment between steps: virtual time passes, so a timeline's
+        times advance (real time passes on its own)."""
         self.clock.advance(seconds=seconds)
 
     def publish_version(self, manifest: Manifest, change: str) -> str:
@@ -129,21 +167,41 @@ class Host:
 class RemoteHost(Host):
     """A running server (``--server URL``); it must run with CONSENTKIT_ENV=development.
 
-    Its clock is real and cannot be moved, so devices live in real time: time travel,
-    waiting for deadlines and publishing policies need the embedded server.
+    Its clock is real and cannot be moved, so the phones' clocks follow real time too:
+    time travel, waiting for deadlines and publishing policies need the embedded server.
     """
 
-    def __init__(self, clock: VirtualClock, base_url: str) -> None:
-        super().__init__(clock)
+    def __init__(self, base_url: str) -> None:
+        super().__init__(RealTimeClock())
         self.salt = uuid.uuid4().hex  # a persistent server keeps earlier runs' accounts
         root = base_url.rstrip("/")
         self.base_url = root if root.endswith("/api/v1") else root + "/api/v1"
 
-    def start_time(self, start: datetime) -> datetime:
-        return datetime.now(UTC)
+    def begin_device(self, start: datetime) -> None:
+        self.clock.restart()
+
+    def check(self, app_ids: list[str]) -> None:
+        """Before any device runs: the server answers, sends codes to its outbox and has
+        published each app's policy — else every device would fail the same way."""
+        try:
+            with httpx.Client(base_url=self.base_url + "/", timeout=10) as client:
+                outbox = client.get("dev/outbox", params={"phone": "+8613800000000"})
+                if outbox.status_code == 404:
+                    raise ServerUnusable(
+                        f"{self.base_url} has no code outbox: start it with "
+                        "CONSENTKIT_ENV=development"
+                    )
+                for app_id in app_ids:
+                    if client.get(f"apps/{app_id}/policy").status_code != 200:
+                        raise ServerUnusable(f"{self.base_url} has not published {app_id}")
+        except httpx.HTTPError as exc:
+            raise ServerUnusable(f"cannot reach {self.base_url}: {exc}") from None
 
     def advance(self, seconds: float) -> None:
         raise UnsupportedOnRemote("time travel needs the embedded server")
+
+    def pause(self, seconds: float) -> None:
+        return None
 
 
 class EmbeddedHost(Host):

@@ -33,14 +33,19 @@ class Persona:
     on_change: str = "agree"
 
     def answer(self, asked_before: bool, options: tuple[str, ...]) -> str:
-        """The button pressed on an OS dialog."""
+        """The button pressed on an OS dialog. A screen without the wanted button gets the
+        nearest one: a user who allows takes "Allow all the time" on a background-location
+        page that has no plain "Allow"; one who denies keeps what they have."""
         for choice in self.prefer:
             if choice in options:
                 return choice
         wanted = self.then if asked_before else self.first
         if wanted in options:
             return wanted
-        return "deny" if wanted.startswith("deny") else "allow"
+        if wanted.startswith("deny"):
+            return "deny" if "deny" in options else options[-1]
+        allows = [o for o in options if o in ("allow", "allow_always")]
+        return allows[0] if allows else options[0]
 
 
 @cache

@@ -24,6 +24,7 @@ import yaml
 from faker import Faker
 
 from ..device_sdk.media import jpeg_with_gps
+from ..device_sdk.os_rules import rules_for, supported_releases
 from ..device_sdk.platform import AppBuild, CallRecord, Contact, Photo, PlatformPermissionError
 from ..device_sdk.testing import CLIPBOARD, Clip, ScriptedPhone, VirtualClock, other_apps
 from ..device_sdk.trace import Tracer
@@ -51,36 +52,76 @@ CONTACT = "user.contacts.entry"
 
 @dataclass(frozen=True)
 class OsProfile:
+    """A phone model with its OS release (``"14"``, ``"14.5"``) and, for Android, whether
+    it has Google Play services."""
+
     os: str
-    version: int
+    version: str
     model: str
+    play_services: bool = True
+
+    @property
+    def label(self) -> str:
+        """``android 10``, ``android 10 (no Play services)``, ``ios 14.5``."""
+        name = f"{self.os} {self.version}"
+        return name if self.play_services or self.os != "android" else f"{name} (no Play services)"
 
 
-OS_MIXES: dict[str, list[tuple[OsProfile, float]]] = {
-    "mix": [
-        (OsProfile("android", 10, "Redmi Note 9"), 0.10),
-        (OsProfile("android", 12, "OPPO Reno7"), 0.15),
-        (OsProfile("android", 13, "vivo X90"), 0.15),
-        (OsProfile("android", 14, "Xiaomi 14"), 0.25),
-        (OsProfile("android", 15, "Pixel 9"), 0.05),
-        (OsProfile("ios", 16, "iPhone 12"), 0.10),
-        (OsProfile("ios", 17, "iPhone 14"), 0.12),
-        (OsProfile("ios", 18, "iPhone 15"), 0.08),
-    ],
-    "android": [(OsProfile("android", v, f"Android {v} phone"), 1.0) for v in range(6, 16)],
-    "ios": [(OsProfile("ios", v, f"iPhone (iOS {v})"), 1.0) for v in range(14, 19)],
-}
+@cache
+def _devices() -> dict:
+    return yaml.safe_load(
+        resources.files("consentkit.simulator").joinpath("data/devices.yaml").read_text()
+    )
 
 
-def pick_os(mix: str, rng: random.Random) -> OsProfile:
-    """A profile from a named mix, or ``android-14`` / ``ios-17`` for one exact release."""
-    if mix in OS_MIXES:
-        profiles, weights = zip(*OS_MIXES[mix], strict=True)
+def _profile(name: str) -> OsProfile:
+    raw = _devices()["profiles"][name]
+    return OsProfile(raw["os"], str(raw["version"]), raw["model"], raw.get("play_services", True))
+
+
+def _mixes() -> dict[str, list[OsProfile] | list[tuple[OsProfile, float]]]:
+    """The named mixes: weights to draw from, or a list to take in turn. ``android`` and
+    ``ios`` are every release the tables describe, equally likely."""
+    mixes: dict = {
+        "android": [
+            (OsProfile("android", v, f"Android {v} phone"), 1.0)
+            for v in supported_releases("android")
+        ],
+        "ios": [(OsProfile("ios", v, f"iPhone (iOS {v})"), 1.0) for v in supported_releases("ios")],
+    }
+    for name, mix in _devices()["mixes"].items():
+        if isinstance(mix, list):
+            mixes[name] = [_profile(p) for p in mix]
+        else:
+            mixes[name] = [(_profile(p), weight) for p, weight in mix.items()]
+    return mixes
+
+
+OS_MIXES = _mixes()
+
+
+def pick_os(spec: str, rng: random.Random, index: int = 0) -> OsProfile:
+    """The profile of fleet device ``index``: a draw from a weighted mix, the device's turn
+    in a listed mix or a comma list, a named profile, or ``android-14`` / ``ios-14.5``."""
+    if "," in spec:
+        parts = [part.strip() for part in spec.split(",") if part.strip()]
+        return pick_os(parts[index % len(parts)], rng, index // len(parts))
+    mix = OS_MIXES.get(spec)
+    if mix is not None:
+        if isinstance(mix[0], OsProfile):
+            return mix[index % len(mix)]
+        profiles, weights = zip(*mix, strict=True)
         return rng.choices(profiles, weights=weights)[0]
-    name, _, version = mix.partition("-")
-    if name not in ("android", "ios") or not version.isdigit():
-        raise ValueError(f"unknown OS mix {mix!r}; use {', '.join(OS_MIXES)} or e.g. android-14")
-    return OsProfile(name, int(version), f"{name} {version}")
+    if spec in _devices()["profiles"]:
+        return _profile(spec)
+    name, _, version = spec.partition("-")
+    if name not in ("android", "ios") or not version:
+        known = ", ".join([*OS_MIXES, *_devices()["profiles"]])
+        raise ValueError(
+            f"unknown OS mix {spec!r}; use one of {known}, or e.g. android-14, ios-14.5"
+        )
+    rules_for(name, version)  # an unknown release is a clear error here, not in a worker
+    return OsProfile(name, version, f"{name} {version}")
 
 
 @cache
@@ -175,7 +216,9 @@ class VirtualPhone(ScriptedPhone):
             clock=clock,
             tracer=tracer,
             build=build,
+            play_services=profile.play_services,
         )
+        self.profile = profile
         self.identifiers = {k: self._scramble(v) for k, v in self.identifiers.items()}
         # The phone's other apps and clipboard come from its own seed, so adding them drew
         # nothing from the device's generator: earlier runs replay unchanged.
@@ -223,14 +266,15 @@ class VirtualPhone(ScriptedPhone):
             for i in range(ALBUM_SIZE)
         ]
 
-    def location_fix(self, precise: bool):
+    def location_fix(self, precise: bool, background: bool = False):
         """The GPS track: a walk around the home city as virtual time passes."""
         lat, lon = self.position
         self.position = (
             lat + self.rng.uniform(-0.0005, 0.0005),
             lon + self.rng.uniform(-0.0005, 0.0005),
         )
-        return super().location_fix(precise)
+        # Work the app does after leaving the screen is a background read, however it asks.
+        return super().location_fix(precise, background or not self.foreground)
 
     # what the phone sees of the app ---------------------------------------------------
     @contextlib.contextmanager
@@ -370,6 +414,7 @@ class VirtualPhone(ScriptedPhone):
             os=self.os_name,
             os_version=self.os_version,
             model=self.model,
+            **({"play_services": self.play_services} if self.os_name == "android" else {}),
         )
 
     def exit_app(self, reason: str = "user") -> None:

@@ -3,6 +3,10 @@
 A device's persona, OS and every random draw come from ``Random(f"{seed}:{index}")``, and
 every device starts at the same virtual moment on a server reset to its base policies,
 so a device replays exactly from the run's seed, whatever process ran it.
+
+Whatever an app's code raises is the device's error, never the run's: it is recorded in
+the trace (``sim.error`` with its traceback, ``app.exit`` with reason ``crash``) and in
+the device's result, the user opens the app again, and the scenario goes on.
 """
 
 from __future__ import annotations
@@ -12,29 +16,40 @@ import importlib.util
 import multiprocessing
 import os
 import random
+import time
+import traceback
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from ..device_sdk import ConsentKit, DeviceStore, ListSink, Tracer
-from ..device_sdk.errors import ConsentKitError
 from ..device_sdk.testing import VirtualClock
-from ..policy.durations import parse_duration
 from .app import App, AppContext
-from .host import EmbeddedHost, Host, RemoteHost
+from .host import EmbeddedHost, Host, RemoteHost, UnsupportedOnRemote
 from .personas import PersonaUI, pick_persona
 from .phone import VirtualPhone, pick_os
-from .scenario import Scenario, check_against, load_scenario
+from .scenario import Scenario, ScenarioInvalid, load_scenario
+from .steps import START, Steps
 
-__all__ = ["DeviceResult", "DeviceSpec", "Job", "load_app", "run_device", "run_fleet"]
+__all__ = [
+    "AppFileInvalid",
+    "DeviceError",
+    "DeviceResult",
+    "DeviceSpec",
+    "Job",
+    "load_app",
+    "run_device",
+    "run_fleet",
+]
 
-START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in China, a Monday
-PASSWORD = "correct horse battery"
+TRACEBACK_CHARS = 8000  # a traceback this long has said what it had to say
+PAUSE_BETWEEN_STEPS = (1.0, 8.0)  # seconds a user takes between two steps (virtual time)
+FREEZE_EVERY = 50  # devices per worker between two freezes of the long-lived heap
+_PACKAGE = Path(__file__).resolve().parents[1]  # consentkit/: frames outside are the app's
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,44 @@ class DeviceSpec:
     index: int
     seed: int
 
+    @property
+    def device(self) -> str:
+        return f"{self.job.app_name}-{self.index:05d}"
+
+
+@dataclass(frozen=True)
+class DeviceError:
+    """Something a device could not get through: a step, its exception, the traceback."""
+
+    step: str
+    exception: str
+    message: str
+    traceback: str = ""
+    where: str = ""  # file:line where it was raised, in the app's own code when it was
+
+    def __str__(self) -> str:
+        return f"{self.step}: {self.exception}: {self.message}"
+
+    @classmethod
+    def of(cls, step: str, exc: BaseException) -> DeviceError:
+        text = "".join(traceback.format_exception(exc))
+        if len(text) > TRACEBACK_CHARS:
+            text = "…\n" + text[-TRACEBACK_CHARS:]
+        frames = traceback.extract_tb(exc.__traceback__)
+        apps = [f for f in frames if not Path(f.filename).resolve().is_relative_to(_PACKAGE)]
+        frame = (apps or frames or [None])[-1]
+        where = f"{frame.filename}:{frame.lineno} in {frame.name}" if frame else ""
+        return cls(step, type(exc).__name__, str(exc)[:500], text, where)
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "step": self.step,
+            "exception": self.exception,
+            "message": self.message,
+            "where": self.where,
+            "traceback": self.traceback,
+        }
+
 
 @dataclass
 class DeviceResult:
@@ -63,18 +116,47 @@ class DeviceResult:
     app_name: str
     persona: str
     os: str
-    os_version: int
+    os_version: str
     events: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    errors: list[DeviceError] = field(default_factory=list)
     expects: str | None = None
+    os_label: str = ""  # "android 10 (no Play services)": the release and device profile
+    seconds: float = 0.0  # wall-clock time the device took
+
+
+class AppFileInvalid(ValueError):
+    """An apps file that cannot be loaded: bad input, named by file and line."""
 
 
 @cache
 def apps_in(app_file: str) -> dict[str, App]:
-    spec = importlib.util.spec_from_file_location(f"consentkit_app_{abs(hash(app_file))}", app_file)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return {a.name: a for a in getattr(module, "APPS", [getattr(module, "APP", None)]) if a}
+    """The apps an apps file defines (``APPS``, or one ``APP``)."""
+    try:
+        spec = importlib.util.spec_from_file_location(
+            f"consentkit_app_{abs(hash(app_file))}", app_file
+        )
+        if spec is None or spec.loader is None:
+            raise AppFileInvalid(f"{app_file}: not a Python file")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        apps = getattr(module, "APPS", None) or [getattr(module, "APP", None)]
+        found = {a.name: a for a in apps if isinstance(a, App)}
+    except AppFileInvalid:
+        raise
+    except Exception as exc:
+        raise AppFileInvalid(f"{_where(exc, app_file)}: {type(exc).__name__}: {exc}") from None
+    if not found:
+        raise AppFileInvalid(f"{app_file}: defines no APP or APPS (consentkit.simulator.App)")
+    return found
+
+
+def _where(exc: BaseException, app_file: str) -> str:
+    """``file:line`` of the deepest frame of the apps file in ``exc``'s traceback."""
+    line = getattr(exc, "lineno", None) if isinstance(exc, SyntaxError) else None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if Path(frame.filename).resolve() == Path(app_file).resolve():
+            line = frame.lineno
+    return f"{app_file}:{line}" if line else app_file
 
 
 def load_app(app_file: str, name: str) -> App:
@@ -89,159 +171,64 @@ def _scenario(path: str) -> Scenario:
     return load_scenario(path)
 
 
-class _Steps:
-    """What each scenario step does to the device."""
-
-    def __init__(self, app: App, ctx: AppContext, host: Host, phone_number: str) -> None:
-        self.app, self.ctx, self.host, self.phone_number = app, ctx, host, phone_number
-
-    def launch(self, _arg: None) -> None:
-        self.ctx.phone.launch_app()
-        self.app.launch(self.ctx)
-
-    def restart(self, _arg: None) -> None:
-        self.ctx.phone.exit_app("user")
-        self.launch(None)
-
-    def register(self, _arg: None) -> None:
-        sdk = self.ctx.sdk
-        if not sdk.consents.agreed:
-            return  # a user who declined the policy does not sign up
-        sdk.client.send_code(self.phone_number)
-        code = sdk.client.dev_outbox(self.phone_number)[0]["body"].split("code is ")[1][:6]
-        persona = self.ctx.phone.persona
-        birth = None
-        if persona.minor_age:
-            now = self.ctx.phone.now()
-            birth = now.replace(year=now.year - persona.minor_age).date().isoformat()
-        sdk.register(self.phone_number, code, PASSWORD, birth_date=birth)
-        if sdk.consents.needs_guardian:
-            sdk.consents.run_guardian_flow()
-
-    def logout(self, _arg: None) -> None:
-        if self.ctx.sdk.client.tokens:
-            self.ctx.sdk.logout()
-
-    def login(self, _arg: None) -> None:
-        if self.ctx.sdk.store.get("user") and not self.ctx.sdk.client.tokens:
-            self.ctx.sdk.login(self.phone_number, password=PASSWORD)
-
-    def use(self, feature: str) -> None:
-        if self.ctx.sdk.consents.agreed:
-            self.app.use(self.ctx, feature)
-
-    def use_all(self, _arg: None) -> None:
-        for feature in self.ctx.manifest.features:
-            self.use(feature)
-
-    def advance(self, duration: str) -> None:
-        self.host.advance(_seconds(duration))
-
-    def settings(self, arg: dict) -> None:
-        self.ctx.phone.change_setting(arg["permission"], arg["status"])
-
-    def revoke(self, _arg: None) -> None:
-        phone = self.ctx.phone
-        if not phone.persona.revokes:
-            return
-        granted = [
-            p
-            for p in self.ctx.manifest.permissions
-            if phone.os.true_status(p) in ("granted", "limited")
-            and phone.rules.availability(p) == "runtime"
-        ]
-        if granted:
-            phone.change_setting(phone.rng.choice(sorted(granted)), "denied")
-
-    def withdraw(self, purposes: list[str]) -> None:
-        if self.ctx.sdk.consents.agreed:
-            self.ctx.sdk.withdraw(purposes)
-            self._probe("withdrawal", purposes)
-
-    def withdraw_optional(self, _arg: None) -> None:
-        consents = self.ctx.sdk.consents
-        granted = [p for p in self.ctx.manifest.optional_purposes() if consents.consented(p)]
-        if granted:
-            self.withdraw([self.ctx.rng.choice(granted)])
-
-    def _probe(self, after: str, purposes: list[str] = ()) -> None:
-        """What the server still holds of the user after a withdrawal or the purge."""
-        user = (self.ctx.sdk.store.get("user") or {}).get("id")
-        held = self.host.holdings(user) if user else None
-        if held is None:
-            return
-        extra = {"purposes": list(purposes)} if purposes else {}
-        self.ctx.sdk.tracer.emit(
-            "server.residue",
-            source="server",
-            user=user,
-            after=after,
-            categories=sorted({h["category"] for h in held}),
-            items=held,
-            **extra,
-        )
-
-    def grant(self, purposes: list[str]) -> None:
-        if self.ctx.sdk.consents.agreed:
-            self.ctx.sdk.grant(purposes)
-
-    def publish_policy(self, change: str) -> None:
-        version = self.host.publish_version(self.ctx.manifest, change)
-        self.ctx.sdk.tracer.emit(
-            "policy.published", source="server", version=version, change=change
-        )
-
-    def update_app(self, version: str) -> None:
-        self.ctx.phone.update_app(version)
-
-    def flush(self, _arg: None) -> None:
-        self.ctx.sdk.flush()
-
-    def export(self, _arg: None) -> None:
-        if self.ctx.sdk.client.tokens:
-            self.ctx.sdk.export_data()
-
-    def cancel_account(self, _arg: None) -> None:
-        if self.ctx.sdk.client.tokens:
-            self.app.cancel_account(self.ctx, PASSWORD)
-
-    def wait_deadline(self, _arg: None) -> None:
-        """Day by day until the promised date: the server's jobs run, the device checks."""
-        sdk = self.ctx.sdk
-        status = sdk.cancellation_status()
-        if status is None:
-            return
-        due = datetime.fromisoformat(status["due_at"])
-        while status["status"] != "done" and self.ctx.phone.now() <= due:
-            self.host.run_jobs()
-            status = sdk.cancellation_status()
-            if status["status"] != "done":
-                self.host.advance(86400)
-        self._probe("purge")
-
-
-def _seconds(duration: str) -> float:
-    value = parse_duration(duration, words=False)
-    return ((START + value) - START).total_seconds()
-
-
 def run_device(spec: DeviceSpec, host: Host) -> DeviceResult:
-    """One device, start to end; a failing step is recorded, never fatal to the fleet."""
+    """One device, start to end; whatever goes wrong is recorded, never fatal to the fleet."""
+    started = time.perf_counter()
     job = spec.job
     app = load_app(job.app_file, job.app_name)
     scenario = _scenario(job.scenario_file)
     rng = random.Random(f"{spec.seed}:{job.app_name}:{spec.index}")
+    timing = random.Random(f"{spec.seed}:{job.app_name}:{spec.index}:time")
     who = pick_persona(job.personas, rng)
-    profile = pick_os(job.os_mix, rng)
-    device_id = f"{job.app_name}-{spec.index:05d}"
-    host.clock.current = host.start_time(START)
+    profile = pick_os(job.os_mix, rng, spec.index)
+    result = DeviceResult(
+        spec.device,
+        app.manifest.id,
+        app.name,
+        who.name,
+        profile.os,
+        profile.version,
+        expects=app.expects,
+        os_label=profile.label,
+    )
+    host.begin_device(START)
     sink = ListSink()
-    tracer = Tracer(sink, device_id, app.manifest.id, host.clock.now)
+    tracer = Tracer(sink, spec.device, app.manifest.id, host.clock.now)
+    result.events = sink.events
+    try:
+        steps = _device(spec, app, host, rng, who, profile, tracer)
+    except Exception as exc:
+        _record(result, tracer, DeviceError.of("setup", exc))
+        result.seconds = time.perf_counter() - started
+        return result
+    host.drain_log()
+    crashed = False
+    for number, step in enumerate(scenario.steps):
+        if number:
+            host.pause(timing.uniform(*PAUSE_BETWEEN_STEPS))
+        kind = step.kind
+        if crashed and kind == "restart":
+            kind = "launch"  # the process is gone already: a cold start is what remains
+        elif crashed and kind != "launch" and _try(result, tracer, steps, "launch", None):
+            continue  # the user opened the app again, and it crashed again
+        crashed = _try(result, tracer, steps, kind, step.arg)
+    try:
+        for log, line in host.drain_logs():
+            tracer.emit("log.line", source="server", log=log, text=line)
+        host.reset(app.manifest.id)
+    except Exception as exc:
+        _record(result, tracer, DeviceError.of("teardown", exc))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _device(spec, app, host, rng, who, profile, tracer) -> Steps:
+    """The phone, its user and the app's SDK, ready for the scenario's first step."""
     phone = VirtualPhone(
         profile,
         who,
         rng,
-        device_id=device_id,
+        device_id=spec.device,
         app_id=app.manifest.id,
         clock=host.clock,
         tracer=tracer,
@@ -260,34 +247,39 @@ def run_device(spec: DeviceSpec, host: Host) -> DeviceResult:
         store=DeviceStore(),
         tracer=tracer,
     )
-    ctx = AppContext(sdk, phone, rng)
-    steps = _Steps(app, ctx, host, number)
-    result = DeviceResult(
-        device_id,
-        app.manifest.id,
-        app.name,
-        who.name,
-        profile.os,
-        profile.version,
-        expects=app.expects,
+    return Steps(app, AppContext(sdk, phone, rng), host, number)
+
+
+def _try(result: DeviceResult, tracer: Tracer, steps: Steps, kind: str, arg: Any) -> bool:
+    """Run one step; True when an exception escaped it and so ended the app's process."""
+    try:
+        getattr(steps, kind)(arg)
+    except UnsupportedOnRemote as exc:
+        _record(result, tracer, DeviceError.of(kind, exc))  # nothing ran on the device
+        return False
+    except (Exception, SystemExit) as exc:
+        _record(result, tracer, DeviceError.of(kind, exc))
+        steps.ctx.phone.exit_app("crash")
+        return True
+    return False
+
+
+def _record(result: DeviceResult, tracer: Tracer, error: DeviceError) -> None:
+    result.errors.append(error)
+    tracer.emit(
+        "sim.error",
+        source="app",
+        step=error.step,
+        error=error.message[:300],
+        exception=error.exception,
+        traceback=error.traceback,
     )
-    host.drain_log()
-    for step in scenario.steps:
-        try:
-            getattr(steps, step.kind)(step.arg)
-        except (ConsentKitError, RuntimeError, ValueError) as exc:
-            result.errors.append(f"{step.kind}: {type(exc).__name__}: {exc}")
-            tracer.emit("sim.error", source="app", step=step.kind, error=str(exc)[:300])
-    for log, line in host.drain_logs():
-        tracer.emit("log.line", source="server", log=log, text=line)
-    host.reset(app.manifest.id)
-    result.events = sink.events
-    return result
 
 
 # fleets ---------------------------------------------------------------------------------
 
 _HOSTS: dict[str, Host] = {}
+_DONE_HERE = [0]  # devices this process has run
 
 
 def _worker_host(run_id: str, manifest_files: tuple[str, ...], server_url: str | None) -> Host:
@@ -296,32 +288,51 @@ def _worker_host(run_id: str, manifest_files: tuple[str, ...], server_url: str |
         from ..policy import load_manifest
 
         _HOSTS.clear()
-        clock = VirtualClock(START)
         if server_url:
-            _HOSTS[run_id] = RemoteHost(clock, server_url)
+            _HOSTS[run_id] = RemoteHost(server_url)
         else:
-            _HOSTS[run_id] = EmbeddedHost(clock, [load_manifest(p) for p in manifest_files])
+            _HOSTS[run_id] = EmbeddedHost(
+                VirtualClock(START), [load_manifest(p) for p in manifest_files]
+            )
     return _HOSTS[run_id]
 
 
-def _run_chunk(
-    args: tuple[str, list[DeviceSpec], tuple[str, ...], str | None],
-) -> list[DeviceResult]:
-    run_id, specs, manifests, server_url = args
-    host = _worker_host(run_id, manifests, server_url)
-    results = [run_device(spec, host) for spec in specs]
-    if multiprocessing.parent_process() is not None:
-        # In a pool worker, what outlived a chunk lives for the whole run (the server, its
-        # caches, the gazetteer): freeze it, so the cycle collector stops rescanning it.
+def _run_one(args: tuple[str, DeviceSpec, tuple[str, ...], str | None]) -> DeviceResult:
+    run_id, spec, manifests, server_url = args
+    try:
+        host = _worker_host(run_id, manifests, server_url)
+    except Exception as exc:
+        return _lost(spec, DeviceError.of("server", exc))
+    result = run_device(spec, host)
+    _DONE_HERE[0] += 1
+    if multiprocessing.parent_process() is not None and _DONE_HERE[0] % FREEZE_EVERY == 1:
+        # In a pool worker, what outlived the first devices lives for the whole run (the
+        # server, its caches, the gazetteer): freeze it, so the cycle collector stops
+        # rescanning it.
         gc.collect()
         gc.freeze()
-    return results
+    return result
+
+
+def _lost(spec: DeviceSpec, error: DeviceError) -> DeviceResult:
+    """The result of a device that never ran, or whose process died under it."""
+    app = load_app(spec.job.app_file, spec.job.app_name)
+    return DeviceResult(
+        spec.device, app.manifest.id, app.name, "", "", "", errors=[error], expects=app.expects
+    )
 
 
 def plan(jobs: list[Job], seed: int) -> list[DeviceSpec]:
+    """Every device of every job, once each app loads and each scenario fits its app."""
+    problems = []
     for job in jobs:
         app = load_app(job.app_file, job.app_name)
-        check_against(_scenario(job.scenario_file), app.manifest)
+        try:
+            load_scenario(job.scenario_file, app.manifest)
+        except ScenarioInvalid as exc:
+            problems += [p for p in exc.problems if p not in problems]
+    if problems:
+        raise ScenarioInvalid(problems)
     return [DeviceSpec(job, i, seed) for job in jobs for i in range(job.devices)]
 
 
@@ -331,26 +342,35 @@ def run_fleet(
     seed: int = 1,
     workers: int | None = None,
     server_url: str | None = None,
-    on_progress: Callable[[int], None] = lambda n: None,
+    on_device: Callable[[DeviceResult], None] = lambda result: None,
 ) -> list[DeviceResult]:
-    """Every device of every job; in ``workers`` processes, each with its own server."""
+    """Every device of every job, in ``workers`` processes, each with its own server;
+    ``on_device`` hears of each device as it finishes, in the order they finish."""
     specs = plan(jobs, seed)
     manifests = tuple(sorted({str(load_app(j.app_file, j.app_name).manifest_path) for j in jobs}))
+    if server_url:
+        RemoteHost(server_url).check(
+            sorted({load_app(j.app_file, j.app_name).manifest.id for j in jobs})
+        )
     workers = max(1, min(workers or os.cpu_count() or 1, len(specs)))
-    size = max(1, min(50, len(specs) // (workers * 4) or 1))
-    chunks = [specs[i : i + size] for i in range(0, len(specs), size)]
     run_id = uuid.uuid4().hex
+    order = {spec.device: n for n, spec in enumerate(specs)}
     results: list[DeviceResult] = []
     if workers == 1:
-        for chunk in chunks:
-            results += _run_chunk((run_id, chunk, manifests, server_url))
-            on_progress(len(chunk))
+        for spec in specs:
+            results.append(_run_one((run_id, spec, manifests, server_url)))
+            on_device(results[-1])
         return results
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for done in pool.map(_run_chunk, [(run_id, c, manifests, server_url) for c in chunks]):
-            results += done
-            on_progress(len(done))
-    return results
+        futures = {pool.submit(_run_one, (run_id, s, manifests, server_url)): s for s in specs}
+        for future in as_completed(futures):
+            try:
+                result = future.result()
+            except Exception as exc:  # the worker process died (os._exit, a native crash)
+                result = _lost(futures[future], DeviceError.of("worker", exc))
+            results.append(result)
+            on_device(result)
+    return sorted(results, key=lambda r: order[r.device])
 
 
 def jobs_from(

@@ -23,26 +23,48 @@
       - cancel_account         # closes the account (password re-entered)
       - wait_deadline          # days pass, the server's jobs run, until the purge is seen
 
-Errors name the file, the line, the step and the reason, like manifest errors.
+Errors name the file, the line, the step and the reason, like manifest errors; every
+problem of a file is reported in one pass, with "did you mean" for a misspelt name, and
+the features, purposes and permissions a scenario names are checked against the app's
+policy in that same pass.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ..policy import Manifest, taxonomy
 from ..policy.durations import DurationError, parse_duration
 from ..policy.located import LocatedError, Problem, line_index
 from ..policy.schema import ID_PATTERN
 
-__all__ = ["STEPS", "Scenario", "ScenarioInvalid", "Step", "load_scenario", "parse_scenario"]
-
-import re
+__all__ = [
+    "STEPS",
+    "Scenario",
+    "ScenarioInvalid",
+    "Step",
+    "check_against",
+    "load_scenario",
+    "parse_scenario",
+]
 
 _ID = re.compile(ID_PATTERN)
+KEYS = ("name", "app", "steps", "description")
+SETTINGS = ("granted", "limited", "denied")
+
+
+def _suggest(name: Any, known: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the nearest known name, or nothing."""
+    close = difflib.get_close_matches(str(name), sorted(set(known)), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
 
 # step -> (does it take an argument, a check of the argument returning an error or None)
 
@@ -78,13 +100,20 @@ def _purposes(value: Any) -> str | None:
 def _setting(value: Any) -> str | None:
     if not isinstance(value, dict) or set(value) != {"permission", "status"}:
         return "needs {permission: ..., status: granted|limited|denied}"
-    if value["status"] not in ("granted", "limited", "denied"):
-        return f"status {value['status']!r} is not granted, limited or denied"
+    if not isinstance(value["permission"], str):
+        return "needs a permission id, such as camera"
+    if value["status"] not in SETTINGS:
+        return (
+            f"status {value['status']!r} is not granted, limited or denied"
+            f"{_suggest(value['status'], SETTINGS)}"
+        )
     return None
 
 
 def _change(value: Any) -> str | None:
-    return None if value in ("major", "minor") else "needs major or minor"
+    if value in ("major", "minor"):
+        return None
+    return f"needs major or minor{_suggest(value, ('major', 'minor'))}"
 
 
 def _version(value: Any) -> str | None:
@@ -123,6 +152,7 @@ class Step:
     kind: str
     arg: Any = None
     line: int | None = None
+    index: int = 0  # its place in the file's list of steps
 
 
 @dataclass(frozen=True)
@@ -134,16 +164,21 @@ class Scenario:
     source: str = ""
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, manifest: Manifest | None = None) -> Scenario:
+    """The scenario at ``path``, checked against ``manifest`` when given."""
     path = Path(path)
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioInvalid([Problem(str(path), "", f"cannot read the file: {exc}")]) from None
-    return parse_scenario(text, str(path))
+    return parse_scenario(text, str(path), manifest)
 
 
-def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
+def parse_scenario(
+    text: str, source: str = "<scenario>", manifest: Manifest | None = None
+) -> Scenario:
+    """Every problem of the text in one pass: shape, steps, and the names it uses (against
+    ``manifest`` when given, otherwise only what the taxonomy knows)."""
     try:
         data = yaml.safe_load(text)
         lines = line_index(yaml.compose(text)) if data is not None else {}
@@ -154,7 +189,7 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
                 Problem(
                     source,
                     "",
-                    f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                    f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
                     mark.line + 1 if mark else None,
                 )
             ]
@@ -168,11 +203,13 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
         raise ScenarioInvalid(
             [Problem(source, "", "a scenario is a mapping with name, app and steps")]
         )
-    for key in sorted(set(data) - {"name", "app", "steps", "description"}, key=str):
-        bad(str(key), "unknown key", (key,))
+    for key in sorted(set(data) - set(KEYS), key=str):
+        bad(str(key), f"unknown key{_suggest(key, KEYS)}", (key,))
     for key in ("name", "app"):
         if not isinstance(data.get(key), str) or not data.get(key):
             bad(key, "required text is missing", (key,))
+    if not isinstance(data.get("description", ""), str):
+        bad("description", "needs text", ("description",))
     steps_raw = data.get("steps")
     steps: list[Step] = []
     if not isinstance(steps_raw, list) or not steps_raw:
@@ -187,38 +224,60 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
         else:
             bad(where, "a step is a name or a one-key mapping such as {use: add_customer}", parts)
             continue
-        check = STEPS.get(kind)
+        check = STEPS.get(kind) if isinstance(kind, str) else None
         if check is None:
-            bad(where, f"unknown step {kind!r}; known: {', '.join(STEPS)}", parts)
+            bad(
+                where,
+                f"unknown step {kind!r}{_suggest(kind, STEPS)}; known: {', '.join(STEPS)}",
+                parts,
+            )
             continue
         error = check(arg)
         if error:
             bad(f"{where}.{kind}", error, parts)
             continue
-        steps.append(Step(kind, arg, lines.get(parts)))
+        steps.append(Step(kind, arg, lines.get(parts), i))
+    scenario = Scenario(
+        data.get("name") or "",
+        data.get("app") or "",
+        tuple(steps),
+        data.get("description") or "",
+        source,
+    )
+    problems += _name_problems(scenario, manifest)
     if problems:
-        raise ScenarioInvalid(problems)
-    return Scenario(data["name"], data["app"], tuple(steps), data.get("description", ""), source)
+        raise ScenarioInvalid(sorted(problems, key=lambda p: (p.line or 0, p.path)))
+    return scenario
 
 
-def check_against(scenario: Scenario, manifest) -> None:
-    """Features and purposes a scenario names must exist in the app's policy."""
+def _name_problems(scenario: Scenario, manifest: Manifest | None) -> list[Problem]:
+    """Features, purposes and permissions the steps name that the policy does not have."""
     problems = []
-    for i, step in enumerate(scenario.steps):
-        names = []
-        if step.kind == "use":
+    permissions = manifest.permissions if manifest else taxonomy().permissions
+    owner = f"{manifest.id} has" if manifest else "there is"
+    for step in scenario.steps:
+        names: list[tuple[str, Iterable[str], str]] = []
+        if step.kind == "use" and manifest:
             names = [(step.arg, manifest.features, "feature")]
-        elif step.kind in ("withdraw", "grant"):
+        elif step.kind in ("withdraw", "grant") and manifest:
             names = [(p, manifest.purposes, "purpose") for p in step.arg]
+        elif step.kind == "settings":
+            names = [(step.arg["permission"], permissions, "permission")]
         for name, known, what in names:
             if name not in known:
                 problems.append(
                     Problem(
                         scenario.source,
-                        f"steps[{i}].{step.kind}",
-                        f"{manifest.id} has no {what} {name!r}",
+                        f"steps[{step.index}].{step.kind}",
+                        f"{owner} no {what} {name!r}{_suggest(name, known)}",
                         step.line,
                     )
                 )
+    return problems
+
+
+def check_against(scenario: Scenario, manifest: Manifest) -> None:
+    """Features, purposes and permissions a scenario names must exist in the app's policy."""
+    problems = _name_problems(scenario, manifest)
     if problems:
         raise ScenarioInvalid(problems)

@@ -8,7 +8,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["TraceError", "read_trace", "validate_events"]
+from .run import DeviceError, DeviceResult
+
+__all__ = ["TraceError", "devices_of", "read_trace", "validate_events"]
 
 REQUIRED = {"seq": int, "t": str, "device": str, "app": str, "type": str}
 
@@ -60,3 +62,28 @@ def validate_events(numbered: Iterable[tuple[int, Any]]) -> list[dict[str, Any]]
         last[device] = event["seq"]
         out.append({**event, "_t": moment, "_line": number})
     return out
+
+
+def devices_of(events: list[dict[str, Any]]) -> list[DeviceResult]:
+    """A trace's devices as a run's results, for the report builders: OS from their
+    ``app.launch``, errors from their ``sim.error`` events; the app is its manifest id."""
+    devices: dict[tuple[str, str], DeviceResult] = {}
+    for e in events:
+        key = (e["app"], e["device"])
+        device = devices.get(key)
+        if device is None:
+            device = devices[key] = DeviceResult(e["device"], e["app"], e["app"], "", "?", "")
+        device.events.append({k: v for k, v in e.items() if not k.startswith("_")})
+        if e["type"] == "app.launch" and device.os == "?":
+            device.os = str(e.get("os") or "?")
+            device.os_version = str(e.get("os_version", ""))
+        elif e["type"] == "sim.error":
+            device.errors.append(
+                DeviceError(
+                    str(e.get("step", "?")),
+                    str(e.get("exception", "error")),
+                    str(e.get("error", "")),
+                    str(e.get("traceback", "")),
+                )
+            )
+    return list(devices.values())

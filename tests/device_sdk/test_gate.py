@@ -50,7 +50,7 @@ def make(consents=None, os_name="android", version=14, answers=(), manifest=None
 def expect(decision, reason):
     TESTED.add(reason)
     assert decision.reason == reason, decision
-    assert decision.allowed is (reason in (Reason.OK, Reason.LIMITED))
+    assert decision.allowed is (reason in (Reason.OK, Reason.LIMITED, Reason.NOT_NEEDED))
 
 
 LOC = ("user.location.coarse", "customer_positioning", "add_customer")
@@ -209,6 +209,12 @@ def test_sdk_level_reasons(make_sdk):
     sdk2.start()
     with sdk2.feature("publish_product"):
         expect(sdk2.request_permission("camera", "publish_product"), Reason.RATIONALE_DECLINED)
+    # Cargosoon caches cargo queries in its own files: scoped storage needs no dialog.
+    sdk3, phone3 = make_sdk(os_version=11, app_id="cargosoon")
+    sdk3.start()
+    with sdk3.feature("query_cargo"):
+        expect(sdk3.request_permission("storage", "query_cargo"), Reason.NOT_NEEDED)
+    assert not [e for e in phone3.tracer.sink.events if e["type"] == "permission.dialog"]
 
 
 def test_every_reason_is_tested():

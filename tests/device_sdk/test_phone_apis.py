@@ -1,16 +1,13 @@
 """The phone's installed-app list and clipboard, release by release, and the SDK's
 collectors over them."""
 
-from types import SimpleNamespace
-
 import pytest
 import yaml
 
-from consentkit.device_sdk import AppBuild, DeviceStore, Reason
+from consentkit.device_sdk import AppBuild, ConsentKit, DeviceStore, Reason
 from consentkit.device_sdk.collectors import AppListCollector, ClipboardCollector
 from consentkit.device_sdk.gate import Gate
-from consentkit.device_sdk.permissions import PermissionManager
-from consentkit.device_sdk.testing import ScriptedPhone, other_apps
+from consentkit.device_sdk.testing import ScriptedPhone, ScriptedUI, other_apps
 from consentkit.policy import parse_manifest
 from tests.conftest import FIELDNOTES
 from tests.device_sdk.test_gate import Consents
@@ -157,7 +154,7 @@ def test_ios_15_has_no_paste_prompt():
 # the SDK's collectors --------------------------------------------------------------------------
 
 
-def _manifest(declared: bool):
+def _manifest(declared: bool, paste: bool = True):
     data = yaml.safe_load(FIELDNOTES.read_text("utf-8"))
     data["never_collected"] = ["user.calls.log"]
     if declared:
@@ -171,9 +168,11 @@ def _manifest(declared: bool):
             "stored": False,
             "retention": "session",
         }
+        data["permissions"]["clipboard"] = {"rationale": "You paste a code you copied."}
         data["features"]["share"] = {
             "basic": True,
             "purposes": ["account"],
+            "permissions": ["clipboard"] if paste else [],
             "collects": ["user.device.app_list", "user.content.clipboard"],
         }
     else:
@@ -181,18 +180,14 @@ def _manifest(declared: bool):
     return parse_manifest(yaml.safe_dump(data))
 
 
-def _sdk(phone, declared=True):
-    """The parts of the SDK a collector uses, over the real gate."""
-    perms = PermissionManager(phone, DeviceStore(), phone.tracer)
-    gate = Gate(_manifest(declared), Consents(), perms, phone.now)
-    queued = []
-    sdk = SimpleNamespace(
-        gate=gate,
-        platform=phone,
-        tracer=phone.tracer,
-        queue_event=lambda *event: queued.append(event),
-        queued=queued,
-    )
+def _sdk(phone, declared=True, paste=True):
+    """The SDK on the phone, its policy agreed (the consent state set directly)."""
+    manifest = _manifest(declared, paste)
+    sdk = ConsentKit("fieldnotes", phone, ScriptedUI(), store=DeviceStore())
+    sdk.consents.manifest = manifest
+    sdk._gate = gate = Gate(manifest, Consents(), sdk.permissions, phone.now)
+    sdk.queued = []
+    sdk.queue_event = lambda *event: sdk.queued.append(event)
     return sdk, gate
 
 
@@ -226,6 +221,21 @@ def test_sdk_clipboard_says_why_when_the_os_keeps_the_text():
     empty = collector.read("share", "account")
     assert empty.decision.reason == Reason.UNAVAILABLE
     assert len(events(phone, "permission.dialog")) == 2  # an empty clipboard asks nobody
+    # The paste prompt is explained first, once in the feature, as any OS prompt is.
+    assert [e["permission"] for e in events(phone, "permission.rationale")] == ["clipboard"]
+
+
+def test_sdk_refuses_a_paste_prompt_the_feature_does_not_declare():
+    phone = ScriptedPhone("ios", 16)
+    sdk, gate = _sdk(phone, paste=False)
+    gate.start_feature("share")
+    refused = ClipboardCollector(sdk).read("share", "account")
+    assert refused.decision.reason == Reason.UNDECLARED_PERMISSION
+    assert events(phone, "permission.dialog") == reads(phone, "clipboard.read") == []
+    android = ScriptedPhone("android", 14)  # no prompt there: nothing to declare
+    sdk2, gate2 = _sdk(android, paste=False)
+    gate2.start_feature("share")
+    assert ClipboardCollector(sdk2).read("share", "account").ok
 
 
 def test_a_copy_in_another_app_is_what_the_next_read_sees():

@@ -75,12 +75,26 @@ def test_cli_validate_accepts_examples_and_rejects_broken(tmp_path, fieldnotes_t
     assert "Traceback" not in result.output
 
 
-def test_cli_export_writes_four_files(tmp_path):
+def test_cli_export_writes_four_files_into_the_folder_named(tmp_path):
     path = next(p for p in manifest_paths() if p.stem == "zhenyi-erp")
-    result = CliRunner().invoke(main, ["policy", "export", str(path), "--out", str(tmp_path)])
+    out = tmp_path / "store"
+    result = CliRunner().invoke(main, ["policy", "export", str(path), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    out = tmp_path / "zhenyi-erp"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "PrivacyInfo.xcprivacy",
+        "data-safety.csv",
+        "personal-information-collected.md",
+        "third-party-sharing.md",
+    ]
     assert plistlib.loads((out / "PrivacyInfo.xcprivacy").read_bytes())["NSPrivacyTracking"] is True
     assert (out / "data-safety.csv").read_text().startswith("data_category,")
     assert "Call history" in (out / "personal-information-collected.md").read_text()
     assert "statistics" in (out / "third-party-sharing.md").read_text()
+
+
+def test_cli_export_without_out_writes_into_exports_app_id(tmp_path, monkeypatch):
+    path = next(p for p in manifest_paths() if p.stem == "zhenyi-erp").resolve()
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["policy", "export", str(path), "--only", "data-safety.csv"])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in (tmp_path / "exports" / "zhenyi-erp").iterdir()] == ["data-safety.csv"]

@@ -32,3 +32,10 @@ def test_a_file_missing_a_key_is_completed_and_keeps_the_others(tmp_path):
     keys = load_or_create_secrets(str(tmp_path))
     assert keys["SECRET_KEY"] == "kept" and set(keys) == set(SECRET_NAMES)
     assert load_or_create_secrets(str(tmp_path)) == keys
+
+
+def test_sender_credentials_kept_in_secrets_env_survive_the_first_start(tmp_path):
+    (tmp_path / "secrets.env").write_text("SMTP_PASSWORD=mail-secret\n")
+    first = load_or_create_secrets(str(tmp_path))
+    assert first["SMTP_PASSWORD"] == "mail-secret" and set(SECRET_NAMES) <= set(first)
+    assert load_or_create_secrets(str(tmp_path)) == first  # kept in the file, keys and all

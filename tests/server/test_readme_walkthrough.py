@@ -21,7 +21,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the walkthrough needs curl")
-def test_readme_walkthrough_runs_as_written(tmp_path):
+def test_readme_walkthrough_runs_as_written_and_again(tmp_path):
     readme = (ROOT / "README.md").read_text("utf-8")
     script = re.search(r"<!-- walkthrough -->\n```bash\n(.*?)```", readme, re.S).group(1)
     port = _free_port()
@@ -42,18 +42,21 @@ def test_readme_walkthrough_runs_as_written(tmp_path):
                 break
             except OSError:
                 time.sleep(0.1)
-        run = subprocess.run(
-            ["bash", "-c", script],
-            env={**env, "B": base},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        lines = run.stdout.strip().splitlines()
-        assert run.returncode == 0, run.stderr
-        assert "accepted" in lines
-        assert any("'deleted': 1" in line for line in lines)
-        assert lines[-2:] == ["consent_required", "malformed_json"]
+        for attempt in ("first run", "second run: the phone has its account already"):
+            run = subprocess.run(
+                ["bash", "-c", script],
+                env={**env, "B": base},
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            lines = run.stdout.strip().splitlines()
+            assert run.returncode == 0, (attempt, run.stderr)
+            assert "Traceback" not in run.stderr and "KeyError" not in run.stderr, attempt
+            assert any(line.startswith("receipt ") for line in lines), (attempt, run.stdout)
+            assert "accepted" in lines, attempt
+            assert any("'deleted': 1" in line for line in lines), attempt
+            assert lines[-2:] == ["consent_required", "malformed_json"], attempt
     finally:
         server.terminate()
         log = server.communicate(timeout=10)[0]

@@ -1,4 +1,4 @@
-"""The HTML report as a person sees it: rendered by headless Chromium."""
+"""The HTML report as a person sees and uses it: headless Chromium, driven by Playwright."""
 
 import shutil
 import subprocess
@@ -35,6 +35,36 @@ def report(tmp_path_factory):
     return out / "report.html"
 
 
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, report):
+    """The report in a 1280×900 window; any request that leaves the file is recorded."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.outside = []
+
+    def watch(route):
+        if not route.request.url.startswith("file:"):
+            page.outside.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/*", watch)
+    page.goto(report.as_uri())
+    yield page
+    context.close()
+
+
 def _chromium(*args, timeout=60):
     return subprocess.run(
         [CHROMIUM, *FLAGS, *args], capture_output=True, text=True, timeout=timeout
@@ -48,13 +78,13 @@ def test_rendered_page_shows_verdict_apps_rules_and_charts(report):
         "Findings by rule",
         "Permission funnel",
         "Consent rates",
-        "Device timeline",
+        "Device timelines",
         "camera-nagger",
         "PERM-REASK",
         "zhenyi-erp",
     ):
         assert text in dom, text
-    assert dom.count("<rect") > 10  # the charts were drawn
+    assert dom.count('<span class="granted"') > 10  # the funnel's bars were drawn
 
 
 def test_screenshot_is_a_real_page(report, tmp_path):
@@ -65,3 +95,110 @@ def test_screenshot_is_a_real_page(report, tmp_path):
     assert ImageStat.Stat(image).stddev[0] > 20  # not a blank page
     header = image.crop((0, 0, 1280, 60))
     assert ImageStat.Stat(header).mean[0] < 80  # the dark header band is drawn
+
+
+def _in_view(page, locator) -> bool:
+    box = locator.bounding_box()
+    height = page.viewport_size["height"]
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height
+
+
+def test_clicking_a_finding_shows_its_evidence_in_its_devices_timeline(page):
+    link = page.locator("#rules tr.finding a.to-event").first
+    target = link.get_attribute("href")[1:]
+    finding = link.get_attribute("data-finding")
+    row = page.locator(f"[id='{target}']")
+    assert not row.is_visible()  # the timelines start folded
+    link.click()
+    assert row.is_visible() and _in_view(page, row)
+    assert "focus" in row.get_attribute("class")
+    evidence = page.locator(f"tr[data-f~='{finding}']")
+    assert evidence.count() >= 1
+    for n in range(evidence.count()):
+        assert evidence.nth(n).is_visible()
+        assert "lit" in evidence.nth(n).get_attribute("class")
+    # the timeline opened is the finding's device's
+    device = page.locator(f"tr.finding[id='{finding}'] td").nth(1).inner_text()
+    assert page.locator(f"details.timeline[data-device='{device}']").get_attribute("open") == ""
+
+
+def test_every_finding_links_to_a_timeline_that_exists(page):
+    missing = page.evaluate(
+        """() => [...document.querySelectorAll("#rules a[href^='#']")]
+                .map(a => a.getAttribute('href').slice(1))
+                .filter(id => !document.getElementById(id))"""
+    )
+    assert missing == []
+    flagged = set(page.locator("#rules tr.finding td:nth-child(2)").all_inner_texts())
+    timelines = set(
+        page.evaluate(
+            "() => [...document.querySelectorAll('details.timeline')].map(d => d.dataset.device)"
+        )
+    )
+    assert flagged and flagged <= timelines
+
+
+def test_times_advance_in_a_timeline(page):
+    times = page.evaluate(
+        """() => [...document.querySelectorAll('details.timeline')].map(d =>
+               [...d.querySelectorAll('td[title]')].map(td => td.title))"""
+    )
+    assert times
+    for rows in times:
+        assert rows == sorted(rows)  # ISO times of one device: never back in time
+    assert all(rows[0] != rows[-1] for rows in times if len(rows) > 5)
+
+
+def test_consent_rate_labels_are_not_cut_off(page):
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll('#consent tr.consent td.label')]
+               .filter(td => td.scrollWidth > td.clientWidth
+                        || td.getBoundingClientRect().right > window.innerWidth)
+               .map(td => td.innerText)"""
+    )
+    assert page.locator("#consent tr.consent").count() > 10
+    assert cut == []
+
+
+def test_per_app_counts_match_the_apps_table(page):
+    apps = page.evaluate(
+        """() => [...document.querySelectorAll('#apps tr.app')].map(tr => [
+               tr.dataset.app, Number(tr.dataset.findings),
+               Number(tr.querySelector('td:nth-child(2)').innerText)])"""
+    )
+    for name, findings, devices in apps:
+        listed = page.locator(f"#rules tr.finding[data-app='{name}']").count()
+        assert listed == findings, name
+        policy = page.locator(
+            f"#consent tr.consent[data-app='{name}'][data-purpose='(the policy)']"
+        )
+        assert int(policy.get_attribute("data-of")) == devices, name  # every phone saw it
+
+
+def test_rules_with_no_findings_are_folded_away(page):
+    folded = page.locator("details#clean-rules")
+    assert folded.get_attribute("open") is None
+    assert not folded.locator("tr").first.is_visible()
+    shown = page.locator("#rules details.rule")
+    assert shown.count() >= 8  # one per rule that caught a misbehaving app
+    assert all(shown.nth(n).get_attribute("open") == "" for n in range(shown.count()))
+
+
+def test_the_page_is_self_contained(page, report):
+    html = report.read_text()
+    assert "http://" not in html and "https://" not in html
+    page.locator("#rules tr.finding a.to-event").first.click()
+    assert page.outside == []
+
+
+def test_a_device_error_shows_its_traceback(browser, qa_run):
+    _, out, _ = qa_run
+    page = browser.new_page()
+    page.goto((out / "report.html").as_uri())
+    summary = page.locator("#errors details summary").first
+    assert "PlatformPermissionError" in summary.inner_text()
+    trace = page.locator("#errors details pre").first
+    assert not trace.is_visible()
+    summary.click()
+    assert trace.is_visible() and "read_whole_address_book" in trace.inner_text()
+    page.close()

@@ -253,6 +253,18 @@ CASES = {
         ("canary.planted", {"values": ["CANARY-7731"]}),
         ("log.line", {"text": "created customer CANARY-7731"}),
     ],
+    "PERM-NEEDLESS": [
+        AGREE,
+        *feature(
+            "publish_product",
+            ("permission.rationale", {"permission": "photos", "text": "..."}),
+            ("permission.request", {"permissions": ["photos"]}),
+            (
+                "permission.dialog",
+                {"permission": "photos", "needless": "scoped storage: own files"},
+            ),
+        ),
+    ],
 }
 
 

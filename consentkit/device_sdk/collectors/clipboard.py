@@ -7,6 +7,7 @@ from ..gate import Decision, Reason
 from .base import Collector, Outcome
 
 CLIPBOARD = "user.content.clipboard"
+PASTE = "clipboard"  # the permission behind iOS 16's paste prompt
 
 
 class ClipboardCollector(Collector):
@@ -20,6 +21,12 @@ class ClipboardCollector(Collector):
         platform = self.sdk.platform
         if not platform.clipboard_has_text():  # metadata: no notice, no prompt
             return Outcome(None, Decision(False, Reason.UNAVAILABLE, "the clipboard is empty"))
+        if self._may_prompt():
+            # iOS 16+ may ask "Allow Paste": a prompt like any other, so the feature must
+            # declare the clipboard permission and its rationale comes first.
+            explained = self.sdk.explain([PASTE], feature)
+            if not explained:
+                return Outcome(None, explained)
         text = platform.read_clipboard()
         if text is None:
             return Outcome(
@@ -29,3 +36,7 @@ class ClipboardCollector(Collector):
         if upload:
             self.sdk.queue_event(CLIPBOARD, purpose, feature, {"value": text})
         return Outcome(text, decision)
+
+    def _may_prompt(self) -> bool:
+        rules = self.sdk.permissions.rules
+        return rules.paste_prompt and self.sdk.permissions.status(PASTE) == "not_determined"

@@ -21,6 +21,12 @@ class IdentifierCollector(Collector):
             return Outcome(None, Decision(False, Reason.UNAVAILABLE, str(exc)))
         except PlatformPermissionError as exc:
             return Outcome(None, Decision(False, Reason.PERMISSION_NOT_GRANTED, str(exc)))
+        placeholder = self.sdk.permissions.rules.placeholder_ids.get(name)
+        if value == placeholder:
+            # The OS hands every app the same stand-in (the MAC reads 02:00:00:00:00:00):
+            # it identifies nothing, so it is not worth keeping.
+            detail = f"{name} reads as the placeholder {placeholder} on this OS"
+            return Outcome(None, Decision(False, Reason.UNAVAILABLE, detail))
         self._traced_read("identifier.read", category, 1, detail=name, purpose=purpose)
         if upload:
             self.sdk.queue_event(category, purpose, feature, {"value": value})

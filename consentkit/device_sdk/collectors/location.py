@@ -21,14 +21,18 @@ def coarsen(fix: LocationFix) -> LocationFix:
 
 
 class LocationCollector(Collector):
-    def locate(self, feature: str, purpose: str, *, upload: bool = True) -> Outcome[LocationFix]:
+    def locate(
+        self, feature: str, purpose: str, *, upload: bool = True, background: bool = False
+    ) -> Outcome[LocationFix]:
+        """A fix for ``purpose``; ``background`` reads it as an app in the background does
+        (it needs background location, and on iOS may bring the Always upgrade prompt)."""
         gate = self.sdk.gate
         precise = gate.can_collect(PRECISE, purpose, feature)
         coarse = gate.can_collect(COARSE, purpose, feature)
         if not precise and not coarse:
             return Outcome(None, precise if precise.reason != "undeclared_category" else coarse)
         try:
-            fix = self.sdk.platform.location_fix(precise=bool(precise))
+            fix = self.sdk.platform.location_fix(precise=bool(precise), background=background)
         except PlatformPermissionError as exc:
             return Outcome(None, Decision(False, Reason.PERMISSION_NOT_GRANTED, str(exc)))
         if fix.precise and not precise:

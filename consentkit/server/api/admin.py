@@ -17,7 +17,7 @@ from ..problems import Problem
 from ..services import audit_log, otp, personal_data, rights
 from .common import AUTH, current_user
 from .edge import Blueprint, CategoryKey, Identifier, Int, Text
-from .me import RequestSchema, request_view
+from .me import DataAnswer, RequestSchema, request_view
 
 blp = Blueprint("admin", __name__, description="Auditors, the DPO and admins")
 
@@ -55,6 +55,19 @@ class IncidentRequest(Schema):
     detected_at = fields.AwareDateTime(required=True)
 
 
+class ConsentRecords(Schema):
+    schema = fields.String()
+    app_id = fields.String()
+    records = fields.List(fields.Dict())
+
+
+class AuditCheck(Schema):
+    ok = fields.Boolean()
+    entries = fields.Integer()
+    broken_at = fields.Integer(allow_none=True)
+    reason = fields.String()
+
+
 class IncidentSchema(Schema):
     id = fields.String()
     title = fields.String()
@@ -85,7 +98,7 @@ def _incident_view(row: Incident) -> dict:
 
 
 @blp.route("/admin/users/<user_id>/data")
-@blp.response(200, description="A JSON document.")
+@blp.response(200, DataAnswer)
 @blp.doc(security=AUTH)
 def read_user_data(user_id: str):
     """A user's data, for an auditor or the DPO; the read itself is audited."""
@@ -188,7 +201,7 @@ def incident(incident_id: str):
 
 @blp.route("/admin/consent-records")
 @blp.arguments(RecordsQuery, location="query")
-@blp.response(200, description="A JSON document.")
+@blp.response(200, ConsentRecords)
 @blp.doc(security=AUTH)
 def consent_records(query: dict):
     """Consent records in the spirit of ISO/IEC TS 27560: one record per subject and
@@ -235,7 +248,7 @@ def consent_records(query: dict):
 
 
 @blp.route("/admin/audit/verify")
-@blp.response(200, description="A JSON document.")
+@blp.response(200, AuditCheck)
 @blp.doc(security=AUTH)
 def verify_audit_log():
     """Whether the audit log is intact (an auditor's check)."""

@@ -59,7 +59,7 @@ class LoginRequest(Schema):
 class UserSchema(Schema):
     id = fields.String()
     phone = fields.String()
-    birth_date = fields.Date()
+    birth_date = fields.Date(allow_none=True)
     status = fields.String()
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from .. import db
 from ..models import CallRecord, Customer
+from ..openapi import file_response
 from ..problems import Problem
 from ..services import business, geo, phones, policies, qr
 from .common import AUTH, current_user
@@ -287,7 +288,7 @@ def record_call(body: dict, customer_id: str):
 
 
 @blp.route("/customers/<customer_id>/qr.<fmt>")
-@blp.doc(security=AUTH, responses={200: {"description": "PNG or SVG"}})
+@blp.doc(security=AUTH, responses=file_response("PNG or SVG", "image/png", "image/svg+xml"))
 def customer_qr(customer_id: str, fmt: str):
     """The customer's QR code: a signed, random token — no id, no personal data."""
     _, s, member = _context()

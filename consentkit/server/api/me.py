@@ -11,6 +11,7 @@ from ...policy.payloads import validate_payload
 from .. import db
 from ..db import utcnow
 from ..models import CollectedItem, Membership, RightsRequest
+from ..openapi import file_response
 from ..problems import Problem
 from ..services import (
     audit_log,
@@ -245,7 +246,7 @@ def export_status(request_id: str):
 
 
 @blp.route("/me/exports/<request_id>/download")
-@blp.doc(security=AUTH, responses={200: {"description": "the ZIP"}})
+@blp.doc(security=AUTH, responses=file_response("The ZIP.", "application/zip"))
 def download_export(request_id: str):
     """The ZIP, to its owner only, for 24 hours."""
     row = _own_request(request_id, "export")

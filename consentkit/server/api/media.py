@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, current_app, request
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
@@ -10,6 +11,7 @@ from ...policy import taxonomy
 from .. import db
 from ..db import utcnow
 from ..models import CollectedItem, Membership, Product
+from ..openapi import file_response
 from ..problems import Problem
 from ..services import collection, images, ledger, policies
 from ..services.storage import storage
@@ -17,6 +19,9 @@ from .common import AUTH, current_user
 from .edge import Blueprint, CategoryKey, Identifier
 
 blp = Blueprint("media", __name__, description="Image uploads under consent")
+
+# What an upload is stored as (and served back as).
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
 
 CONSENT_CODES = {
     "consent_required",
@@ -38,6 +43,12 @@ class MediaForm(Schema):
     purpose = Identifier(required=True)
     feature = Identifier(required=True)
     collected_at = fields.AwareDateTime(required=True)
+
+
+class MediaUpload(MediaForm):
+    """The multipart body as a client sends it: the form fields and the image."""
+
+    file = Upload(required=True, metadata={"description": "The image: JPEG, PNG or WebP."})
 
 
 class MediaAnswer(Schema):
@@ -90,9 +101,15 @@ def _process(upload_file, keep_gps: bool) -> images.ProcessedImage:
 
 
 @blp.route("/media", methods=["POST"])
-@blp.arguments(MediaForm, location="form")
+@blp.arguments(MediaForm, location="form", content_type="multipart/form-data")
 @blp.response(201, MediaAnswer)
-@blp.doc(security=AUTH)
+@blp.doc(
+    security=AUTH,
+    requestBody={
+        "required": True,
+        "content": {"multipart/form-data": {"schema": MediaUpload}},
+    },
+)
 def upload(form: dict):
     """Upload one image (multipart field ``file``) for a declared, consented use."""
     user = current_user()
@@ -176,7 +193,10 @@ def _visible(s, user, item_id: int) -> CollectedItem | None:
 
 @blp.route("/media/<row_id:item_id>")
 @blp.arguments(DownloadQuery, location="query")
-@blp.doc(security=AUTH, responses={200: {"description": "the image bytes"}})
+@blp.doc(
+    security=AUTH,
+    responses=file_response("The image (the thumbnail is a JPEG).", *IMAGE_TYPES),
+)
 def download(query: dict, item_id: int):
     """An image — to its owner, or to the organization whose product shows it; 404 to
     anyone else. ``?thumbnail=true`` for the 256-pixel version."""

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from .. import db
 from ..models import CollectedItem, Product
+from ..openapi import file_response
 from ..problems import Problem
 from ..services import business
 from .common import AUTH, current_user
@@ -88,7 +89,7 @@ def read(product_id: str):
 
 
 @blp.route("/products/<product_id>/qr.<fmt>")
-@blp.doc(security=AUTH, responses={200: {"description": "PNG or SVG"}})
+@blp.doc(security=AUTH, responses=file_response("PNG or SVG", "image/png", "image/svg+xml"))
 def product_qr(product_id: str, fmt: str):
     """The product's QR code: a signed, random token — no id, no personal data."""
     s = db.session()

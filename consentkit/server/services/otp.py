@@ -9,43 +9,24 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
-from typing import Protocol
 
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
-from ..models import OtpCode, OutboxMessage
+from ..models import OtpCode
 from ..problems import Problem
 from .keyed_hash import keyed_hash, same
+from .senders import Sender
 
 log = logging.getLogger(__name__)
 
 PURPOSES = ("login", "guardian", "verify")
 
 
-class Sender(Protocol):
-    """Where codes and notices go: an SMS gateway in production."""
-
-    def send(self, db: Session, phone: str, kind: str, text: str) -> None: ...
-
-
-class OutboxSender:
-    """Development sender: keeps messages in a table readable at ``/api/v1/dev/outbox``."""
-
-    def send(self, db: Session, phone: str, kind: str, text: str) -> None:
-        db.add(OutboxMessage(phone=phone, kind=kind, body=text))
-
-
-class RefusingSender:
-    """Production default until a gateway is configured: says so instead of pretending."""
-
-    def send(self, db: Session, phone: str, kind: str, text: str) -> None:
-        raise Problem(503, "sender_unavailable", "No SMS gateway is configured on this server.")
-
-
 def sender() -> Sender:
+    """This app's sender (see ``senders.from_config``)."""
     return current_app.extensions["consentkit.sender"]
 
 
@@ -69,6 +50,8 @@ def issue(db: Session, phone: str, purpose: str) -> None:
         )
     )
     text = f"Your consentkit code is {code}. It expires in {ttl // 60} minutes."
+    # Sent before the caller commits: if delivery fails (a 503), the new code is rolled
+    # back and the earlier ones stay valid.
     sender().send(db, phone, f"otp.{purpose}", text)
 
 

@@ -600,6 +600,14 @@ def log_pii(e: Event, s: DeviceState, p: Policy) -> Breach | None:
     return None
 
 
+def perm_needless(e: Event, s: DeviceState, p: Policy) -> Breach | None:
+    """The phone marks a dialog the app did not need (``needless``): asking anyway only
+    alarms the user, e.g. a storage prompt for the app's own files on Android 11+."""
+    if e.get("needless"):
+        return Breach(f"{e.get('permission')} dialog the app did not need: {e['needless']}")
+    return None
+
+
 CHECKS: dict[str, Check] = {
     "CON-PRE": con_pre,
     "CON-REFUSED": con_refused,
@@ -620,6 +628,7 @@ CHECKS: dict[str, Check] = {
     "MINOR-GUARDIAN": minor_guardian,
     "ACCT-DELETE": acct_delete,
     "LOG-PII": log_pii,
+    "PERM-NEEDLESS": perm_needless,
 }
 
 FINISH: dict[str, Callable[[DeviceState, Policy], Breach | None]] = {
