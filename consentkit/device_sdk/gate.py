@@ -198,8 +198,12 @@ class Gate:
     # dialogs ----------------------------------------------------------------------
     def _dialog_refused(self, permission: str) -> Decision | None:
         """One dialog answers linked permissions (precise and approximate location): asking
-        for one after the user refused the dialog through another is asking again."""
-        for other in self.permissions.rules.linked(permission) - {permission}:
+        for one after the user refused the dialog through another is asking again. When the
+        user granted part of it (approximate only), asking for more is a new question."""
+        others = self.permissions.rules.linked(permission) - {permission}
+        if any(self.permissions.status(q) in ("granted", "limited") for q in others):
+            return None
+        for other in others:
             status = self.permissions.status(other)
             if status == "blocked":
                 return _no(

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "manifests" / "zhenyi-erp.yaml"
 INCS = ROOT / "manifests" / "incs.yaml"
 COPE = ROOT / "manifests" / "cope-erp.yaml"
+CARGOSOON = ROOT / "manifests" / "cargosoon.yaml"
 ORDER_DESK = ROOT / "manifests" / "order-desk.yaml"
 SCENARIOS = ROOT / "scenarios"
 
@@ -281,9 +282,26 @@ def bundle_permissions(ctx: AppContext) -> None:
     standard_feature(ctx)
 
 
-def bundle_album_and_storage(ctx: AppContext) -> None:
-    """INCS on Android 12: the album and the storage dialogs in one request."""
-    _explain_and_ask(ctx, "photos", "storage")
+def bundle_profile_photo(ctx: AppContext) -> None:
+    """Cargosoon on iOS: editing the profile asks for the camera and the photo library in
+    one go — two dialogs back to back before the user has chosen either."""
+    _explain_and_ask(ctx, "camera", "photos")
+    standard_feature(ctx)
+
+
+# PERM-NEEDLESS: no dialog for what the OS does not require ----------------------------------
+
+
+def storage_for_own_files(ctx: AppContext) -> None:
+    """INCS on Android 12: asks for storage to keep the photos it sends in its own folder —
+    scoped storage needs no permission for that."""
+    _explain_and_ask(ctx, "storage")
+    standard_feature(ctx)
+
+
+def storage_for_the_cache(ctx: AppContext) -> None:
+    """Asks for storage to cache its data on Android 12, where its own files need none."""
+    _explain_and_ask(ctx, "storage")
     standard_feature(ctx)
 
 
@@ -659,11 +677,27 @@ APPS = [
         features={"change_avatar": bundle_permissions},
     ),
     _app(
-        "storage-bundler",
+        "profile-bundler",
         "PERM-BUNDLE",
-        "INCS: asks for album and storage in one batch",
-        features={"send_photo": bundle_album_and_storage},
+        "Cargosoon on iOS: camera and photo library in one batch",
+        features={"edit_profile": bundle_profile_photo},
+        manifest=CARGOSOON,
+        os="ios-17",
+    ),
+    _app(
+        "needless-storage",
+        "PERM-NEEDLESS",
+        "INCS: asks for storage for its own files",
+        features={"send_photo": storage_for_own_files},
         manifest=INCS,
+        os="android-12",
+    ),
+    _app(
+        "cache-storage",
+        "PERM-NEEDLESS",
+        "asks for storage to cache its own data",
+        features={"offline_cache": storage_for_the_cache},
+        persona="unticks-optional",  # no album asked before: the storage dialog is its own
         os="android-12",
     ),
     _app(

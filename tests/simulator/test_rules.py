@@ -257,7 +257,10 @@ CASES = {
         AGREE,
         *feature(
             "publish_product",
-            ("permission.rationale", {"permission": "photos", "text": "..."}),
+            (
+                "permission.rationale",
+                {"permission": "photos", "text": MANIFEST.permissions["photos"].rationale},
+            ),
             ("permission.request", {"permissions": ["photos"]}),
             (
                 "permission.dialog",

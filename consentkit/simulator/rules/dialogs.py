@@ -17,7 +17,7 @@ __all__ = ["dialog_key", "runtime"]
 
 
 @cache
-def dialog_key(os: tuple[str, int] | None, permission: str) -> str:
+def dialog_key(os: tuple[str, str] | None, permission: str) -> str:
     """A stable name for the dialog that asks for ``permission`` on this OS release."""
     if os is not None:
         try:
@@ -31,7 +31,7 @@ def dialog_key(os: tuple[str, int] | None, permission: str) -> str:
 
 
 @cache
-def runtime(os: tuple[str, int] | None, permission: str) -> bool:
+def runtime(os: tuple[str, str] | None, permission: str) -> bool:
     """Is ``permission`` asked for at run time (with a dialog) on this OS release?"""
     if os is None:
         return True

@@ -60,7 +60,7 @@ class OpenRequest:
 @dataclass
 class DeviceState:
     people: People = field(default_factory=People)
-    os: tuple[str, int] | None = None
+    os: tuple[str, str] | None = None
     foreground: bool = True
     # consent
     ever_agreed: bool = False
@@ -144,8 +144,8 @@ class DeviceState:
     # app and policy ----------------------------------------------------------------------
     def _on_app_launch(self, e: Event) -> None:
         self.foreground = True
-        if e.get("os") and isinstance(e.get("os_version"), int):
-            self.os = (e["os"], e["os_version"])
+        if e.get("os") and isinstance(e.get("os_version"), int | str):
+            self.os = (e["os"], str(e["os_version"]))  # "14", "14.5" (older traces: 14)
 
     def _on_app_exit(self, e: Event) -> None:
         self.foreground = False
