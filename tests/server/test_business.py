@@ -326,3 +326,30 @@ def test_product_photo_is_shown_to_the_organization_only(api, client):
     assert thumb.status_code == 200 and max(Image.open(io.BytesIO(thumb.data)).size) <= 256
     stranger, _ = _member(api, client, org="Rival")
     assert client.get(f"/api/v1/media/{image}", headers=stranger).status_code == 404
+
+
+def test_withdrawal_reaches_customer_locations_and_imported_contacts(api, client):
+    """``on_withdraw: delete`` covers the business records a purpose allowed: the location
+    a customer was placed at, the customers imported from the address book."""
+    auth, _ = _member(api, client)
+    placed = client.post("/api/v1/customers", json=_located(), headers=auth).json
+    manual = client.post(
+        "/api/v1/customers", json={"app_id": "fieldnotes", "name": "Walk-in"}, headers=auth
+    ).json
+    picked = [{"name": "Li Lei", "phone": "+8613912345678"}]
+    imported = client.post(
+        "/api/v1/customers/import",
+        json={"app_id": "fieldnotes", "contacts": picked},
+        headers=auth,
+    ).json["created"][0]
+    r = client.post(
+        "/api/v1/consents/withdraw",
+        json={"app_id": "fieldnotes", "purposes": ["customer_positioning", "customer_import"]},
+        headers=auth,
+    )
+    assert r.status_code == 200, r.json
+    assert r.json["effects"]["deleted"] >= 2
+    left = {c["id"]: c for c in client.get("/api/v1/customers", headers=auth).json}
+    assert imported["id"] not in left
+    assert left[placed["id"]]["lat"] is None and left[placed["id"]]["city"] is None
+    assert left[manual["id"]]["name"] == "Walk-in"
