@@ -40,22 +40,23 @@ def demo(devices: int, seed: int, out: str | None) -> None:
 
     root = examples_dir()
     seeds = str(root / "apps" / "seed_apps.py")
-    misbehaving = str(root / "apps" / "misbehaving.py")
     jobs = [
         Job(seeds, name, str(root / "scenarios" / "reference.yaml"), devices, "mix", "mix")
         for name in apps_in(seeds)
     ]
-    jobs += [
-        Job(
-            misbehaving,
-            name,
-            str(root / "scenarios" / "misbehaving.yaml"),
-            1,
-            app.persona or "accept-all",
-            "android-14",
-        )
-        for name, app in apps_in(misbehaving).items()
-    ]
+    for demo_apps in ("misbehaving.py", "tricky.py"):  # one phone each, on its own journey
+        path = str(root / "apps" / demo_apps)
+        jobs += [
+            Job(
+                path,
+                name,
+                str(app.scenario or root / "scenarios" / "misbehaving.yaml"),
+                1,
+                app.persona or "accept-all",
+                app.os or "android-14",
+            )
+            for name, app in apps_in(path).items()
+        ]
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     folder = Path(out) if out else Path("reports") / f"demo-{stamp}"
     click.echo(

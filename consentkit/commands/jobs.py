@@ -28,10 +28,11 @@ def run_jobs(dry_run: bool, every: int | None) -> None:
 
     Run exactly one runner per database: from cron, as a service with --every, or the
     one that `consentkit serve` starts beside its workers."""
-    from ..server import create_app, db
+    from ..server import create_app, db, logs
     from ..server.migrate import upgrade
     from ..server.services import jobs as service
 
+    logs.configure()  # JSON lines, nothing personal (the report itself goes to stdout)
     app = create_app()
     upgrade(app.config["DATABASE_URL"])
     if every is None:

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from ..policy import ManifestInvalid, load_manifest
-from ..policy.exports import EXPORTS
+from ..policy.exports import EXPORTS, export_notes
+from .check_app import check_app
 from .coverage import coverage
 
 
@@ -39,6 +40,7 @@ def validate(manifests: tuple[str, ...]) -> None:
 
 
 policy.add_command(coverage)
+policy.add_command(check_app)
 
 
 @policy.command()
@@ -83,7 +85,11 @@ def publish(manifests: tuple[str, ...]) -> None:
     help="Write only these files (repeatable).",
 )
 def export(manifest: str, out_dir: str | None, only: tuple[str, ...]) -> None:
-    """Write PrivacyInfo.xcprivacy, the Play Data safety CSV and the two Chinese lists."""
+    """Write what the stores and regulators ask for: Apple's PrivacyInfo.xcprivacy and
+    Info.plist usage strings (with zh-Hans InfoPlist.strings where the manifest has Chinese
+    text), the Android <uses-permission> list, Google Play's Data safety CSV (Google's
+    template) with its checklist, and the Chinese lists (personal information collected,
+    third-party sharing, third-party SDKs). Then print what is left for a person."""
     try:
         m = load_manifest(manifest)
     except ManifestInvalid as exc:
@@ -96,7 +102,15 @@ def export(manifest: str, out_dir: str | None, only: tuple[str, ...]) -> None:
         for name, make in EXPORTS.items():
             if only and name not in only:
                 continue
-            (target / name).write_bytes(make(m))
+            data = make(m)
+            if data is None:
+                continue  # nothing to say (e.g. no text in that language)
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            (target / name).write_bytes(data)
             click.echo(str(target / name))
     except OSError as exc:
         raise click.ClickException(f"cannot write to {target}: {exc.strerror or exc}") from None
+    for note in export_notes(m):
+        name = note.split(": ", 1)[0]
+        if not only or name in only:
+            click.echo(f"note: {target / note}", err=True)

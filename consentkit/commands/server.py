@@ -121,6 +121,9 @@ def _serve_dev(app, address: str, jobs_every: int) -> None:
     if address.startswith("unix:"):
         raise click.UsageError("--dev listens on HOST:PORT, not on a unix socket.")
     host, _, port = address.rpartition(":")
+    from ..server import logs
+
+    logs.configure()  # werkzeug's request lines too: JSON, no query strings
     # The reloader runs the app in a child process: the jobs thread belongs there.
     if os.environ.get("WERKZEUG_RUN_MAIN") == "true":
         _start_job_thread(app, jobs_every)

@@ -64,7 +64,7 @@ class ApiClient:
         if response.status_code >= 400:
             problem = _problem(response)
             error = AuthError if response.status_code == 401 else ServerError
-            raise error(response.status_code, problem)
+            raise error(response.status_code, problem, _retry_after(response))
         return response.json() if response.content else None
 
     # endpoints ----------------------------------------------------------------
@@ -117,6 +117,14 @@ class ApiClient:
 
     def dev_outbox(self, phone: str) -> list[dict[str, Any]]:
         return self.request("GET", "dev/outbox", auth=False, params={"phone": phone})
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """``Retry-After`` in seconds (the server sends seconds, not dates)."""
+    try:
+        return float(response.headers["Retry-After"])
+    except (KeyError, ValueError):
+        return None
 
 
 def _problem(response: httpx.Response) -> dict[str, Any]:

@@ -113,6 +113,11 @@ class ConsentManager:
         return self._state.get("categories", {}).get(category, False)
 
     @property
+    def state_minor(self) -> bool:
+        """The server says this user is a minor."""
+        return bool(self._state.get("minor"))
+
+    @property
     def needs_guardian(self) -> bool:
         return bool(self._state.get("minor")) and not self._state.get("guardian")
 
@@ -128,7 +133,12 @@ class ConsentManager:
         if self.agreed:
             return True
         reason = "policy_changed" if self.store.get("ever_agreed") else "first_run"
-        self.tracer.emit("policy.shown", version=manifest.version, reason=reason)
+        self.tracer.emit(
+            "policy.shown",
+            version=manifest.version,
+            reason=reason,
+            change=manifest.app.policy.change,
+        )
         choice = self.ui.show_policy(manifest, reason)
         if not choice.agreed:
             self.tracer.emit("policy.declined", version=manifest.version)

@@ -32,11 +32,14 @@ class NotAllowed(ConsentKitError):
 class ServerError(ConsentKitError):
     """The server refused a request with an RFC 9457 problem detail."""
 
-    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+    def __init__(
+        self, status: int, problem: dict[str, Any], retry_after: float | None = None
+    ) -> None:
         super().__init__(f"{status} {problem.get('code')}: {problem.get('detail')}")
         self.status = status
         self.problem = problem
         self.code = problem.get("code", "")
+        self.retry_after = retry_after  # seconds the server asked to wait (429, 503)
 
 
 class AuthError(ServerError):

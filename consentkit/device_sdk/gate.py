@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from ..policy import Manifest, taxonomy
 from ..policy.durations import parse_duration, to_timedelta
+from ..policy.rates import charged_permissions
 from .consent import ConsentManager
 from .permissions import PermissionManager
 
@@ -112,8 +113,8 @@ class Gate:
             )
             for perm in manifest.permissions
         }
-        self._rate = {c: manifest.read_rate(c) for c in manifest.data_categories}
-        # Reads of the last minute; the SDK keeps them across a restart of the app.
+        self._rates = dict(manifest.prompts.reads_per_minute)
+        # Reads of the last minute per rated permission; kept across a restart of the app.
         self._reads: dict[str, deque[datetime]] = reads if reads is not None else {}
         self._cooldown = to_timedelta(
             parse_duration(manifest.prompts.reask_after, words=False),
@@ -164,25 +165,57 @@ class Gate:
             granted = [p for p in usable if self.permissions.status(p) in ("granted", "limited")]
             if not granted:
                 return _no(Reason.PERMISSION_NOT_GRANTED, f"none of {list(usable)} is granted")
-            limit = self._rate[category]
-            if limit is not None and not self._within_rate(category, limit):
-                return _no(Reason.RATE_LIMITED, f"more than {limit} reads of {category} a minute")
+            for permission in self._charged(category):
+                if not self._within_rate(permission):
+                    limit = self._rates[permission]
+                    return _no(
+                        Reason.RATE_LIMITED,
+                        f"more than {limit} reads a minute under {permission} ({category})",
+                    )
         return ALLOWED
 
-    def _within_rate(self, category: str, limit: int) -> bool:
-        reads = self._reads.get(category)
+    def _charged(self, category: str) -> tuple[str, ...]:
+        if not self._rates:
+            return ()
+        return charged_permissions(
+            category, self._rates, lambda p: self.permissions.status(p) in ("granted", "limited")
+        )
+
+    def _within_rate(self, permission: str) -> bool:
+        reads = self._reads.get(permission)
         if not reads:
             return True
         cutoff = self.clock() - WINDOW
         while reads and reads[0] <= cutoff:
             reads.popleft()
-        return len(reads) < limit
+        return len(reads) < self._rates[permission]
 
     def note_read(self, category: str) -> None:
-        """A read happened; it counts against the manifest's rate."""
-        self._reads.setdefault(category, deque()).append(self.clock())
+        """A read happened; it counts against the rate of each permission that gated it."""
+        for permission in self._charged(category):
+            self._reads.setdefault(permission, deque()).append(self.clock())
 
     # dialogs ----------------------------------------------------------------------
+    def _dialog_refused(self, permission: str) -> Decision | None:
+        """One dialog answers linked permissions (precise and approximate location): asking
+        for one after the user refused the dialog through another is asking again. When the
+        user granted part of it (approximate only), asking for more is a new question."""
+        others = self.permissions.rules.linked(permission) - {permission}
+        if any(self.permissions.status(q) in ("granted", "limited") for q in others):
+            return None
+        for other in others:
+            status = self.permissions.status(other)
+            if status == "blocked":
+                return _no(
+                    Reason.BLOCKED_OPEN_SETTINGS,
+                    f"{other}'s dialog, which also asks for {permission}, is blocked",
+                    settings=True,
+                )
+            refused = self.permissions.refused_at(other)
+            if status == "denied" and refused and self.clock() - refused < self._cooldown:
+                return _no(Reason.COOLDOWN, f"{other}'s dialog was refused; wait")
+        return None
+
     def can_request(self, permissions: list[str], feature: str) -> Decision:
         """May the app show the OS dialog for ``permissions`` in ``feature`` now?"""
         if not self.consents.agreed:
@@ -219,6 +252,10 @@ class Gate:
             refused = self.permissions.refused_at(p)
             if status == "denied" and refused and self.clock() - refused < self._cooldown:
                 return _no(Reason.COOLDOWN, f"{p} was refused at {refused.isoformat()}; wait")
+            if status not in ("granted", "limited"):
+                refusal = self._dialog_refused(p)
+                if refusal is not None:
+                    return refusal
         for p in permissions:
             if (
                 (feature, p) not in self._rationale_shown

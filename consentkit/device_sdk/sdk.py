@@ -42,6 +42,8 @@ from .trace import NullSink, Tracer, TraceSink
 __all__ = ["ConsentKit", "FeatureRun"]
 
 BATCH = 100
+PURPOSE_HEADER = "ConsentKit-Purpose"  # on send(): what the upload is for
+FEATURE_HEADER = "ConsentKit-Feature"  # and the feature that collected it
 BACKOFF_BASE_S = 30
 BACKOFF_MAX_S = 3600
 PRECISE, COARSE = FOREGROUND
@@ -135,7 +137,18 @@ class ConsentKit:
             phone, password=password, code=code, install_id=self.consents.install_id
         )
         self.consents.refresh_state()
+        self.tracer.emit(
+            "account.login",
+            user=(answer.get("user") or {}).get("id"),
+            minor=bool(self.consents.state_minor),
+        )
         return answer
+
+    def logout(self) -> None:
+        """End this session on the server and on the device."""
+        user = (self.store.get("user") or {}).get("id")
+        self.client.logout()
+        self.tracer.emit("account.logout", user=user)
 
     # the user's rights ---------------------------------------------------------------
     def export_data(self, *, polls: int = 10) -> bytes | None:
@@ -351,20 +364,27 @@ class ConsentKit:
             "feature": feature,
             "collected_at": self.platform.now().isoformat(),
         }
-        answer = self.client.request(
+        if not self._network_observed:
+            from .media import gps_of
+
+            self.tracer.emit(
+                "net.upload",
+                endpoint="/api/v1/media",
+                categories=[category],
+                feature=feature,
+                purpose=purpose,
+                items=1,
+                gps_in_media=gps_of(jpeg) is not None,
+            )
+        return self.client.request(
             "POST", "media", data=data, files={"file": ("photo.jpg", jpeg, "image/jpeg")}
         )
-        from .media import gps_of
 
-        self.tracer.emit(
-            "net.upload",
-            endpoint="/api/v1/media",
-            categories=[category],
-            purpose=purpose,
-            items=1,
-            gps_in_media=gps_of(jpeg) is not None,
-        )
-        return answer
+    @property
+    def _network_observed(self) -> bool:
+        """A phone that observes its own network records every upload itself; elsewhere
+        (a real app) the SDK records its own, before they leave."""
+        return bool(getattr(self.platform, "observes_network", False))
 
     def send(
         self, path: str, body: dict[str, Any], *, categories: list[str], purpose: str, feature: str
@@ -375,20 +395,28 @@ class ConsentKit:
             decision = self.gate.can_collect(category, purpose, feature)
             if not decision:
                 raise NotAllowed(decision)
-        answer = self.client.request("POST", path, json=body)
-        self.tracer.emit(
-            "net.upload",
-            endpoint=f"/api/v1/{path}",
-            categories=sorted(categories),
-            purpose=purpose,
-            items=len(body.get("contacts", [])) or 1,
-        )
-        return answer
+        if not self._network_observed:
+            self.tracer.emit(
+                "net.upload",
+                endpoint=f"/api/v1/{path}",
+                categories=sorted(categories),
+                feature=feature,
+                purpose=purpose,
+                items=len(body.get("contacts", [])) or 1,
+            )
+        # The request says what it is for, as queued events and media uploads do in their
+        # body: whoever observes the network (a proxy, the virtual phone) can tell.
+        declared = {PURPOSE_HEADER: purpose, FEATURE_HEADER: feature}
+        return self.client.request("POST", path, json=body, headers=declared)
 
     def flush(self) -> dict[str, int]:
         """Send what is queued, batch by batch; on failure back off and keep it queued."""
         sent = accepted = 0
         self.consents.send_pending_withdrawals()
+        if not self.consents.agreed or self.consents.needs_guardian:
+            # Nothing leaves while the policy in force is not agreed (a changed policy the
+            # user declined) or a minor's guardian has not consented; it stays queued.
+            return {"sent": 0, "accepted": 0, "queued": self.store.queued()}
         while True:
             due = self.store.due(self.platform.now(), BATCH)
             if not due:
@@ -397,6 +425,7 @@ class ConsentKit:
             batch = [e for e in due if e["_batch"] in (None, key)]
             self.store.assign_batch([e["_id"] for e in batch], key)
             events = [{k: v for k, v in e.items() if not k.startswith("_")} for e in batch]
+            self._trace_upload(events)
             try:
                 answer = self.client.request(
                     "POST",
@@ -410,25 +439,29 @@ class ConsentKit:
                     continue
                 attempts = max(e["_attempts"] for e in batch)
                 wait = min(BACKOFF_BASE_S * 2**attempts, BACKOFF_MAX_S)
+                wait = max(wait, getattr(exc, "retry_after", None) or 0)  # as the server asks
                 self.store.defer(
                     [e["_id"] for e in batch], self.platform.now() + timedelta(seconds=wait)
                 )
                 break
             self.store.remove([e["_id"] for e in batch])
-            self._trace_upload(events)
             sent += len(events)
             accepted += answer["accepted"]
         return {"sent": sent, "accepted": accepted, "queued": self.store.queued()}
 
     def _trace_upload(self, events: list[dict[str, Any]]) -> None:
-        by_purpose: dict[str, list[str]] = {}
+        """One ``net.upload`` per feature and purpose the queued data was collected for."""
+        if self._network_observed:
+            return
+        groups: dict[tuple[str | None, str], list[str]] = {}
         for e in events:
-            by_purpose.setdefault(e["purpose"], []).append(e["category"])
-        for purpose, categories in by_purpose.items():
+            groups.setdefault((e.get("feature"), e["purpose"]), []).append(e["category"])
+        for (feature, purpose), categories in groups.items():
             self.tracer.emit(
                 "net.upload",
                 endpoint="/api/v1/collect",
                 categories=sorted(set(categories)),
+                feature=feature,
                 purpose=purpose,
                 items=len(categories),
             )

@@ -298,7 +298,7 @@ class ScriptedPhone:
     def pick_photos(self, limit: int) -> list[Photo]:
         # The system picker needs no permission: the user hands over what they choose.
         chosen = self.photos[: min(limit, self.picked_photos)]
-        self._read("photos.pick", "user.media.photo", None, len(chosen))
+        self._read("photos.pick", "user.media.photo", None, len(chosen), ids=[p.id for p in chosen])
         return chosen
 
     def all_photos(self) -> list[Photo]:
@@ -306,7 +306,13 @@ class ScriptedPhone:
         only the selected photos."""
         status = self.os.true_status("photos")
         visible = list(self.photos) if status == "granted" else self.photos[: self.picked_photos]
-        self._emit_read("photos.read_all", "user.media.photo", status, len(visible))
+        self._emit_read(
+            "photos.read_all",
+            "user.media.photo",
+            status,
+            len(visible),
+            ids=[p.id for p in visible],
+        )
         self._require(status, "photos")
         return visible
 
@@ -324,7 +330,9 @@ class ScriptedPhone:
 
     def pick_contacts(self, limit: int) -> list[Contact]:
         chosen = self.contacts[: min(limit, self.picked_contacts)]
-        self._read("contacts.pick", "user.contacts.entry", None, len(chosen))
+        self._read(
+            "contacts.pick", "user.contacts.entry", None, len(chosen), ids=[c.id for c in chosen]
+        )
         return chosen
 
     def address_book(self) -> list[Contact]:

@@ -1,4 +1,4 @@
-"""The device trace (shared/TRACE.md): one ordered stream of what the device observed.
+"""The device trace (docs/trace.md): one ordered stream of what the device observed.
 
 A ``Tracer`` numbers events (``seq``) and stamps them with the device clock; a sink
 stores them. The phone and the SDK share one tracer, so their events interleave in the

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from .apple_vocab import apple_vocab
 from .durations import DURATION_WORDS
 from .located import suggest
 from .manifest import Manifest
@@ -265,6 +266,45 @@ def transfers_fit_storage(m: Manifest) -> Found:
             )
 
 
+def required_reasons_known(m: Manifest) -> Found:
+    """Only Apple's categories and the reasons Apple approves for each; App Store Connect
+    refuses any other. Reasons for SDKs wrapping an API are not an app's to declare."""
+    apis = apple_vocab().reason_apis
+    for word, codes in m.required_reason_apis.items():
+        api = apis.get(word)
+        if api is None:
+            yield (
+                ("required_reason_apis", word),
+                f"unknown required-reason API {word!r}{suggest(word, apis)}; "
+                f"Apple's categories: {', '.join(apis)}",
+            )
+            continue
+        for i, code in enumerate(codes):
+            if code not in api.reasons:
+                yield (
+                    ("required_reason_apis", word, i),
+                    f"{code!r} is not a reason Apple approves for {word}"
+                    f"{suggest(code, api.reasons)}; use one of {', '.join(api.reasons)}",
+                )
+            elif code in api.sdk_only:
+                yield (
+                    ("required_reason_apis", word, i),
+                    f"{code!r} may be declared only by a third-party SDK that wraps the API, "
+                    "not by an app",
+                )
+        if len(set(codes)) != len(codes):
+            yield ("required_reason_apis", word), "a reason code is listed twice"
+
+
+def accounts_coherent(m: Manifest) -> Found:
+    """``none`` (nobody creates an account) excludes every way of creating one."""
+    if m.accounts and "none" in m.accounts.creation and len(m.accounts.creation) > 1:
+        yield (
+            ("accounts", "creation"),
+            "'none' says the app lets nobody create an account: it cannot stand with other ways",
+        )
+
+
 def choices_point_somewhere(m: Manifest) -> Found:
     """Each marked choice names a value of this manifest (a stale mark is an error)."""
     for path in m.choices:
@@ -287,6 +327,8 @@ CHECKS: tuple[Callable[[Manifest], Found], ...] = (
     profiling_can_be_refused,
     roles_fit,
     transfers_fit_storage,
+    required_reasons_known,
+    accounts_coherent,
     choices_point_somewhere,
 )
 

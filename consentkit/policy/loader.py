@@ -27,6 +27,7 @@ from .located import (
 from .manifest import (
     EXTRA_RIGHTS,
     RIGHTS,
+    Accounts,
     App,
     Breach,
     Controller,
@@ -44,6 +45,7 @@ from .manifest import (
     Prompts,
     Purpose,
     Rights,
+    Security,
     Storage,
     ThirdParty,
 )
@@ -146,6 +148,8 @@ def _build(d: dict[str, Any], raw: dict[str, Any]) -> Manifest:
     notice = _d(d.get("notice"))
     breach = _d(d.get("breach"))
     storage = _d(d.get("storage"))
+    accounts = _d(d.get("accounts"))
+    security = _d(d.get("security"))
     identity = _d(rights.get("verify_identity"))
     return Manifest(
         format=d.get("format", 1),
@@ -190,7 +194,11 @@ def _build(d: dict[str, Any], raw: dict[str, Any]) -> Manifest:
         },
         never_collected=tuple(d.get("never_collected", ())),
         permissions={
-            k: PermissionUse(id=k, rationale=v.get("rationale", ""))
+            k: PermissionUse(
+                id=k,
+                rationale=v.get("rationale", ""),
+                translations=dict(_d(v.get("translations"))),
+            )
             for k, v in _d(d.get("permissions")).items()
             if isinstance(v, dict)
         },
@@ -216,6 +224,7 @@ def _build(d: dict[str, Any], raw: dict[str, Any]) -> Manifest:
                 country=t.get("country"),
                 de_identified=t.get("de_identified", False),
                 domains=tuple(t.get("domains", ())),
+                sdk_name=t.get("sdk_name"),
             )
             for t in d.get("third_parties", ())
             if isinstance(t, dict)
@@ -267,6 +276,19 @@ def _build(d: dict[str, Any], raw: dict[str, Any]) -> Manifest:
         storage=Storage(tuple(storage.get("location", ())), storage.get("cross_border", "none"))
         if storage
         else None,
+        accounts=Accounts(
+            creation=tuple(accounts.get("creation", ())),
+            outside_app=tuple(accounts.get("outside_app", ())),
+            deletion_url=accounts.get("deletion_url"),
+        )
+        if accounts
+        else None,
+        security=Security(bool(security["encrypted_in_transit"]))
+        if "encrypted_in_transit" in security
+        else None,
+        required_reason_apis={
+            k: tuple(v) for k, v in _d(d.get("required_reason_apis")).items() if isinstance(v, list)
+        },
         choices=dict(_d(d.get("choices"))),
         raw=raw,
     )

@@ -14,6 +14,7 @@ from typing import Any
 __all__ = [
     "EXTRA_RIGHTS",
     "RIGHTS",
+    "Accounts",
     "App",
     "Breach",
     "Controller",
@@ -31,6 +32,7 @@ __all__ = [
     "Prompts",
     "Purpose",
     "Rights",
+    "Security",
     "Storage",
     "ThirdParty",
 ]
@@ -97,6 +99,11 @@ class DataCategory:
 class PermissionUse:
     id: str
     rationale: str
+    translations: dict[str, str] = field(default_factory=dict)  # locale -> rationale
+
+    def text(self, locale: str | None = None) -> str | None:
+        """The rationale in one language (None: the manifest has no such translation)."""
+        return self.rationale if locale is None else self.translations.get(locale)
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,17 @@ class ThirdParty:
     country: str | None = None
     de_identified: bool = False
     domains: tuple[str, ...] = ()
+    sdk_name: str | None = None  # the SDK's own name, when the recipient is an SDK in the app
+
+    @property
+    def all_domains(self) -> tuple[str, ...]:
+        """Every domain it is reached at: its ``domains`` and its ``tracking_domains``."""
+        return tuple(dict.fromkeys(self.domains + self.tracking_domains))
+
+    @property
+    def is_sdk(self) -> bool:
+        """An SDK inside the app that collects data itself (China's SDK list names them)."""
+        return self.kind == "sdk" or self.sdk_name is not None
 
 
 @dataclass(frozen=True)
@@ -199,6 +217,20 @@ class Storage:
 
 
 @dataclass(frozen=True)
+class Accounts:
+    """How users get an account, and where they ask to delete it (the store forms ask)."""
+
+    creation: tuple[str, ...] = ()  # words of the taxonomy's account_creation list
+    outside_app: tuple[str, ...] = ()  # words of outside_account: accounts made elsewhere
+    deletion_url: str | None = None  # a web page to request deleting the account and its data
+
+
+@dataclass(frozen=True)
+class Security:
+    encrypted_in_transit: bool  # every connection carrying personal data is encrypted (TLS)
+
+
+@dataclass(frozen=True)
 class Manifest:
     """One app's policy, one version."""
 
@@ -216,6 +248,10 @@ class Manifest:
     notice: Notice = field(default_factory=Notice)
     breach: Breach | None = None
     storage: Storage | None = None
+    accounts: Accounts | None = None
+    security: Security | None = None
+    # Apple's required-reason APIs the app calls: manifest word -> Apple's reason codes
+    required_reason_apis: dict[str, tuple[str, ...]] = field(default_factory=dict)
     choices: dict[str, str] = field(default_factory=dict)  # manifest path -> reason
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -248,6 +284,18 @@ class Manifest:
     def features_requesting(self, permission: str) -> list[str]:
         """Features that may show this permission's dialog (just-in-time)."""
         return [f.id for f in self.features.values() if permission in f.permissions]
+
+    def requested_permissions(self) -> list[str]:
+        """Permissions some feature may ask for, in the order the manifest lists them: what
+        the app needs to declare to its OS (a permission no feature asks needs none)."""
+        asked = {p for f in self.features.values() for p in f.permissions}
+        return [p for p in self.permissions if p in asked]
+
+    def tracking_domains(self) -> list[str]:
+        """Every domain the policy says engages in tracking (its third parties'
+        ``tracking_domains``): the one list Apple's NSPrivacyTrackingDomains and the audit
+        of real-device traffic read."""
+        return sorted({d for party in self.third_parties for d in party.tracking_domains})
 
     def read_rate(self, category: str) -> int | None:
         """Reads a minute allowed for a category: the rate of its own permission (the

@@ -142,6 +142,12 @@ class DataCategorySchema(Strict):
 
 class PermissionUseSchema(Strict):
     rationale = fields.String(required=True)
+    # extension: the rationale in other languages (iOS InfoPlist.strings per locale)
+    translations = fields.Dict(
+        keys=fields.String(validate=_words("locale")),
+        values=fields.String(validate=validate.Length(min=2, error="give the translated text")),
+        load_default=dict,
+    )
 
 
 class FeatureSchema(Strict):
@@ -165,6 +171,7 @@ class ThirdPartySchema(Strict):
     country = fields.String(load_default=None, validate=_country)
     de_identified = fields.Boolean(load_default=False)
     domains = fields.List(fields.String(), load_default=list)
+    sdk_name = fields.String(load_default=None, validate=validate.Length(min=1))
 
 
 class DeadlineSchema(Strict):
@@ -244,6 +251,21 @@ class StorageSchema(Strict):
     cross_border = fields.String(required=True, validate=_words("cross_border"))
 
 
+class AccountsSchema(Strict):
+    creation = _list_of("account_creation", load_default=list)
+    outside_app = _list_of("outside_account", load_default=list)
+    deletion_url = fields.String(
+        load_default=None,
+        validate=validate.URL(
+            schemes={"https", "http"}, error="must be a web address, got {input!r}"
+        ),
+    )
+
+
+class SecuritySchema(Strict):
+    encrypted_in_transit = fields.Boolean(required=True)
+
+
 class PromptsSchema(Strict):
     reask_after = Duration(load_default="PT48H", words=False)
     max_optional_per_request = fields.Integer(
@@ -289,6 +311,15 @@ class ManifestSchema(Strict):
     notice = fields.Nested(NoticeSchema, load_default=None)
     breach = fields.Nested(BreachSchema, load_default=None)
     storage = fields.Nested(StorageSchema, load_default=None)
+    accounts = fields.Nested(AccountsSchema, load_default=None)
+    security = fields.Nested(SecuritySchema, load_default=None)
+    required_reason_apis = fields.Dict(
+        keys=fields.String(validate=_ident),
+        values=fields.List(
+            fields.String(), validate=validate.Length(min=1, error="name at least one reason code")
+        ),
+        load_default=dict,
+    )
     choices = fields.Dict(
         keys=fields.String(validate=validate.Length(min=1)),
         values=fields.String(validate=validate.Length(min=10, error="give the reason")),

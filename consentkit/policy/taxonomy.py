@@ -79,7 +79,7 @@ class PurposeKind:
     version_added: str
     parent_key: str | None = None
     apple: str = "Other"
-    play: str = "App functionality"
+    play: str = "PSL_APP_FUNCTIONALITY"
     tracking: bool = False
 
 

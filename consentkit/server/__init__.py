@@ -15,7 +15,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as cfg
-from . import db, extensions, openapi, problems
+from . import config_checks, db, extensions, openapi, problems, response_headers
 from .api import register_blueprints
 
 __all__ = ["create_app"]
@@ -57,6 +57,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     db.init_app(app)
     problems.init_app(app)
+    response_headers.init_app(app)
+    config_checks.init_app(app)
     extensions.init_app(app)
     register_blueprints(app)
     return app

@@ -31,16 +31,39 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": "memory://",
         "OTP_LIMIT_PER_PHONE": "5 per 10 minutes",
         "OTP_LIMIT_PER_CLIENT": "60 per hour",
+        # Passwords and codes: after the free attempts, each wait doubles up to the cap.
+        # A client address may be a carrier's NAT with many people behind it: it gets more
+        # attempts, and waits at most a minute.
+        "LOGIN_FREE_ATTEMPTS_PER_PHONE": 5,
+        "LOGIN_FREE_ATTEMPTS_PER_CLIENT": 100,
+        "LOGIN_BACKOFF_BASE_SECONDS": 1,
+        "LOGIN_BACKOFF_MAX_SECONDS": 900,
+        "LOGIN_CLIENT_BACKOFF_MAX_SECONDS": 60,
+        "LOGIN_ATTEMPT_WINDOW_SECONDS": 3600,
+        "LOGIN_LIMIT_PER_CLIENT": "60 per minute; 1000 per hour",
+        # Endpoints that cost CPU, memory or SMS: per account (or per client before login).
+        # As many as the codes a client may ask for: many phones share one address behind
+        # a mobile carrier's NAT, and the per-phone limits carry the real protection.
+        "REGISTER_LIMIT_PER_CLIENT": "60 per hour",
+        "MEDIA_LIMIT_PER_USER": "20 per minute; 300 per day",
+        "EXPORT_LIMIT_PER_USER": "5 per hour",
+        "HEAVY_LIMIT_PER_USER": "60 per minute",
+        "COLLECT_LIMIT_PER_USER": "120 per minute",
         "ARGON2_TIME_COST": 2,
         "ARGON2_MEMORY_COST": 19 * 1024,
         "COLLECT_MAX_EVENTS": 500,
         "CLOCK_SKEW_SECONDS": 300,
         "MEDIA_ROOT": None,
         "MEDIA_MAX_BYTES": 8 * 1024 * 1024,
-        "MEDIA_MAX_PIXELS": 40_000_000,
+        # 4096 x 4096: a 12-megapixel phone photo fits; decoding one takes ~70 MB.
+        "MEDIA_MAX_PIXELS": 4096 * 4096,
+        # Pixels one process decodes at once (0: one largest image); the rest wait.
+        "MEDIA_DECODE_BUDGET_PIXELS": 0,
+        "MEDIA_DECODE_WAIT_SECONDS": 30,
         "EXPORTS_ROOT": None,
         "JOBS_INLINE": True,
         "IMPORT_MAX_CONTACTS": 50,
+        "INVITATION_TTL_DAYS": 14,
         # Codes and notices: see services/senders.py and docs/deployment.md.
         "SENDER": "",
         "SENDER_TIMEOUT_SECONDS": 5,

@@ -24,6 +24,10 @@ CONFLICTS: dict[tuple[str, tuple[str, ...]], tuple[str, str]] = {
         "already_member",
         "That account already belongs to an organization.",
     ),
+    ("invitations", ("org_id", "phone_hash")): (
+        "invitation_pending",
+        "This number was invited by a concurrent request; the invitation is open.",
+    ),
     ("idempotency_records", ("user_id", "key")): (
         "conflict",
         "A concurrent request used this Idempotency-Key.",

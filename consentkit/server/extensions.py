@@ -46,11 +46,17 @@ def init_app(app: Flask) -> None:
     app.config["JWT_REFRESH_TOKEN_EXPIRES"] = timedelta(
         seconds=int(app.config["JWT_REFRESH_TOKEN_EXPIRES"])
     )
-    app.config["RATELIMIT_HEADERS_ENABLED"] = True
+    # No X-RateLimit-* headers: flask-limiter would also put its window's Retry-After on
+    # every answer of a limited route, over the back-off's own; a 429 gets Retry-After
+    # from ``problems``.
+    app.config["RATELIMIT_HEADERS_ENABLED"] = False
     jwt.init_app(app)
     api.init_app(app)
     openapi.init_app(app, api)
     app.extensions["consentkit.api"] = api
+    # flask-limiter keeps the first app's key prefix for good; each app counts under its
+    # own (a process serves one app, but tests and the simulator build many).
+    limiter._key_prefix = app.config.get("RATELIMIT_KEY_PREFIX") or ""
     limiter.init_app(app)
     app.extensions["consentkit.sender"] = senders.from_config(app.config)
 

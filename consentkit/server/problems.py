@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http
 import logging
+import time
 from typing import Any
 
 from flask import Flask, Response, json
@@ -48,6 +49,7 @@ class Problem(Exception):
         *,
         title: str | None = None,
         errors: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
         **extra: Any,
     ) -> None:
         super().__init__(detail)
@@ -56,6 +58,7 @@ class Problem(Exception):
         self.detail = detail
         self.title = title
         self.errors = errors
+        self.headers = headers
         self.extra = extra
 
 
@@ -165,14 +168,45 @@ class ProblemApi(Api):
             )
         code = STATUS_CODES.get(status, "http_error")
         detail = data.get("message") or error.description or code
-        return problem_response(status, code, str(detail), headers=data.get("headers"))
+        headers = _kept_headers(error, data)
+        if status == 429 and "Retry-After" not in headers:
+            wait = _limit_reset_in()
+            headers["Retry-After"] = str(wait)
+            detail = f"Too many requests ({detail}); try again in {wait} seconds."
+        return problem_response(status, code, str(detail), headers=headers)
+
+
+def _limit_reset_in() -> int:
+    """Seconds until the rate limit this request broke lets the next one through."""
+    from .extensions import limiter
+
+    limit = limiter.current_limit
+    return max(1, int(limit.reset_at - time.time())) if limit else 60
+
+
+def _kept_headers(error: HTTPException, data: dict[str, Any]) -> dict[str, str]:
+    """The headers the error itself carries (a 405's ``Allow``, a 429's ``Retry-After``),
+    without the ones that describe its HTML body."""
+    kept = {
+        name: value
+        for name, value in error.get_headers()
+        if name.lower() not in ("content-type", "content-length")
+    }
+    kept.update(data.get("headers") or {})
+    return kept
 
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(Problem)
     def _problem(exc: Problem) -> Response:
         return problem_response(
-            exc.status, exc.code, exc.detail, title=exc.title, errors=exc.errors, **exc.extra
+            exc.status,
+            exc.code,
+            exc.detail,
+            title=exc.title,
+            errors=exc.errors,
+            headers=exc.headers,
+            **exc.extra,
         )
 
     @app.errorhandler(IntegrityError)

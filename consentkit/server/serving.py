@@ -16,24 +16,10 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from .config_checks import worker_count_problem
+from .logs import GUNICORN_SETTINGS
+
 __all__ = ["GunicornServer", "worker_count_problem"]
-
-
-def worker_count_problem(config: Mapping[str, Any], workers: int) -> str | None:
-    """Why ``workers`` processes cannot share this configuration, or None.
-
-    With the in-memory store each worker counts rate limits on its own: N workers let
-    N times the limit through. Redis (or another shared store) counts for all of them."""
-    if workers <= 1 or not config.get("RATELIMIT_ENABLED", True):
-        return None
-    if str(config.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory://"):
-        return (
-            f"--workers {workers} needs a shared rate-limit store: with the in-memory one "
-            f"each worker counts on its own and lets {workers}× the limits through.\n"
-            "Set CONSENTKIT_RATELIMIT_STORAGE_URI to Redis (redis://host:6379/0) "
-            "or run a single worker."
-        )
-    return None
 
 
 class GunicornServer(BaseApplication):
@@ -51,7 +37,8 @@ class GunicornServer(BaseApplication):
     def load_config(self) -> None:
         # No control socket: it lives at one path per user, and a second server would
         # take it over (older gunicorn releases have no such setting).
-        options = {"control_socket_disable": True, **self.options}
+        # JSON logs with personal data redacted, the access log included (``logs``).
+        options = {"control_socket_disable": True, **GUNICORN_SETTINGS, **self.options}
         for name, value in options.items():
             if name in self.cfg.settings:
                 self.cfg.set(name, value)

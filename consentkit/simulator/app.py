@@ -22,6 +22,9 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from ..device_sdk import ConsentKit, FeatureRun
 from ..device_sdk.platform import AppBuild
@@ -43,7 +46,26 @@ class AppContext:
 
     @property
     def manifest(self) -> Manifest:
-        return self.sdk.manifest
+        """The policy in force (before the SDK has fetched it, the app's own copy)."""
+        return self.sdk.manifest or self.phone.policy()
+
+    def api(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The app's own HTTP call to its server, around the SDK and its gate (what many
+        apps do). It goes out through the phone's network all the same."""
+        headers = dict(kwargs.pop("headers", None) or {})
+        tokens = self.sdk.client.tokens
+        if tokens:
+            headers.setdefault("Authorization", f"Bearer {tokens['access_token']}")
+        return self.sdk.client.http.request(method, path.lstrip("/"), headers=headers, **kwargs)
+
+    def plant_canary(self, category: str | None = None, prefix: str = "") -> str:
+        """A value to put into data the app sends (LOG-PII checks it never reaches a server
+        log); ``category`` says what it stands for, so the network recognises it."""
+        value = f"{prefix}CANARY-{self.rng.randrange(10**8):08d}"
+        self.phone.plant(value, category)
+        fields = {"category": category} if category else {}
+        self.sdk.tracer.emit("canary.planted", source="app", values=[value], **fields)
+        return value
 
     def purpose_for(self, category: str) -> str | None:
         """The first of the feature's purposes that declares the category and is consented."""
@@ -57,6 +79,7 @@ class AppContext:
 
 FeatureImpl = Callable[[AppContext], None]
 LaunchHook = Callable[[AppContext], None]
+CancelHook = Callable[[AppContext, str], None]
 
 
 class App:
@@ -68,8 +91,12 @@ class App:
         features: dict[str, FeatureImpl] | None = None,
         on_launch: LaunchHook | None = None,
         on_home: LaunchHook | None = None,
+        in_background: LaunchHook | None = None,
+        cancel: CancelHook | None = None,
         expects: str | None = None,
         persona: str | None = None,
+        scenario: str | Path | None = None,
+        os: str | None = None,
         description: str = "",
         build: AppBuild | None = None,
     ) -> None:
@@ -81,8 +108,12 @@ class App:
         self.features = features or {}
         self.on_launch = on_launch  # runs as the process starts, before the SDK
         self.on_home = on_home  # runs on the home screen, once the SDK has started
+        self.in_background = in_background  # work the app goes on with after it leaves the screen
         self.expects = expects  # the one rule a deliberately misbehaving app breaks
         self.persona = persona  # the user a demo runs it with, when it needs a particular one
+        self.cancel = cancel  # how the app carries out "cancel my account" (default: the SDK)
+        self.scenario = Path(scenario) if scenario else None  # the demo's journey for it
+        self.os = os  # the phone a demo runs it on (e.g. android-12), when it needs one
         self.description = description
         unknown = set(self.features) - set(self.manifest.features)
         if unknown:
@@ -90,15 +121,24 @@ class App:
 
     def launch(self, ctx: AppContext) -> None:
         """Process start: the app's own code first, then the SDK, then the home screen."""
+        ctx.phone.policy = lambda: ctx.sdk.consents.manifest or self.manifest
+        ctx.phone.background = [lambda: self.in_background(ctx)] if self.in_background else []
         if self.on_launch is not None:
             self.on_launch(ctx)
         ctx.sdk.start()
         if self.on_home is not None:
             self.on_home(ctx)
 
+    def cancel_account(self, ctx: AppContext, password: str) -> None:
+        """The user closes the account from the app."""
+        if self.cancel is not None:
+            self.cancel(ctx, password)
+        else:
+            ctx.sdk.cancel_account(password=password)
+
     def use(self, ctx: AppContext, feature: str) -> str:
         """The user starts ``feature``; returns its outcome."""
-        with ctx.sdk.feature(feature) as run:
+        with ctx.phone.feature_in_use(feature), ctx.sdk.feature(feature) as run:
             ctx.feature, ctx.run = feature, run
             (self.features.get(feature) or standard_feature)(ctx)
         return run.outcome
@@ -163,7 +203,8 @@ def _collect(ctx: AppContext, category: str, purpose: str) -> bool:
     return True
 
 
-def standard_feature(ctx: AppContext) -> None:
+def standard_feature(ctx: AppContext, *, flush: bool = True) -> None:
+    """The well-behaved feature; ``flush=False`` leaves the upload to a later flush."""
     feature = ctx.manifest.features[ctx.feature]
     for permission in _permissions_in_order(ctx):
         if _needed(ctx, permission):
@@ -184,6 +225,7 @@ def standard_feature(ctx: AppContext) -> None:
         ctx.sdk.consents.consented(p) for p in feature.purposes
     ):
         ok = ctx.sdk.calls.place_call(ctx.feature, "+8613900000001").ok and ok
-    ctx.sdk.flush()
+    if flush:
+        ctx.sdk.flush()
     if not ok:
         ctx.run.outcome = "degraded"

@@ -20,6 +20,7 @@ import yaml
 from ..device_sdk import in_process
 from ..device_sdk.testing import VirtualClock
 from ..policy import Manifest, manifest_from_dict
+from ..policy.detect import location_category
 
 __all__ = [
     "EmbeddedHost",
@@ -39,13 +40,57 @@ class UnsupportedOnRemote(RuntimeError):
     """A step that only an embedded server can carry out (publishing a policy)."""
 
 
+ACCESS_LOG = "consentkit.access"
+
+
 class _LogCapture(logging.Handler):
+    """The server's log lines, and which log each went to (``app`` or ``access``)."""
+
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
+        self.lines: list[tuple[str, str]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
+        log = "access" if record.name == ACCESS_LOG else "app"
+        self.lines.append((log, self.format(record)))
+
+
+class AccessLog:
+    """A WSGI middleware writing one Common Log Format line per request, as a production
+    server (gunicorn, nginx) writes its access log: method, path and query, status, size.
+    The development outbox, which stands in for the user's SMS inbox, is left out."""
+
+    def __init__(self, app, clock) -> None:
+        self.app = app
+        self.clock = clock
+        self.log = logging.getLogger(ACCESS_LOG)
+        self.log.setLevel(logging.INFO)
+
+    def __call__(self, environ, start_response):
+        seen = {}
+
+        def starting(status, headers, exc_info=None):
+            seen["status"] = status.split(" ", 1)[0]
+            seen["size"] = next((v for k, v in headers if k.lower() == "content-length"), "-")
+            return start_response(status, headers, exc_info)
+
+        result = self.app(environ, starting)
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith("/api/v1/dev/"):
+            query = environ.get("QUERY_STRING")
+            target = f"{path}?{query}" if query else path
+            when = self.clock().strftime("%d/%b/%Y:%H:%M:%S %z")
+            self.log.info(
+                '%s - - [%s] "%s %s %s" %s %s',
+                environ.get("REMOTE_ADDR") or "127.0.0.1",
+                when,
+                environ.get("REQUEST_METHOD"),
+                target,
+                environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+                seen.get("status", "-"),
+                seen.get("size", "-"),
+            )
+        return result
 
 
 class RealTimeClock:
@@ -97,6 +142,11 @@ class Host:
         return None
 
     def drain_log(self) -> list[str]:
+        return [line for _log, line in self.drain_logs()]
+
+    def drain_logs(self) -> list[tuple[str, str]]:
+        """The server's log lines since the last call: ``(log, line)``, log being ``app``
+        or ``access``; empty when the server's logs are out of reach."""
         return []
 
     def run_jobs(self) -> None:
@@ -105,6 +155,12 @@ class Host:
 
     def residue(self, user_id: str) -> list[str] | None:
         """Personal data of a purged user still on the server; None when it cannot look."""
+        held = self.holdings(user_id)
+        return None if held is None else sorted({h["category"] for h in held})
+
+    def holdings(self, user_id: str) -> list[dict] | None:
+        """What the server still links to the user, by category and the purpose it was
+        collected for, and where; None when it cannot look."""
         return None
 
 
@@ -186,8 +242,9 @@ class EmbeddedHost(Host):
                     policies.publish(s, manifest)
                     self.base_versions[manifest.id] = manifest.version
             s.commit()
-        self.transport = in_process(self.app)
+        self.transport = in_process(AccessLog(self.app, clock.now))
         self._published = 0
+        self._orphans: set[str] = set()
         self._log = _LogCapture()
         logging.getLogger("consentkit").addHandler(self._log)
 
@@ -235,7 +292,7 @@ class EmbeddedHost(Host):
             for key in [k for k in cache if k[0] == app_id and k[1] != base]:
                 del cache[key]
 
-    def drain_log(self) -> list[str]:
+    def drain_logs(self) -> list[tuple[str, str]]:
         lines, self._log.lines = self._log.lines, []
         return lines
 
@@ -245,22 +302,113 @@ class EmbeddedHost(Host):
         with self.app.app_context():
             run_pending(self._db.session())
 
-    def residue(self, user_id: str) -> list[str] | None:
-        """What the server still links to the user: categories, devices, consents."""
-        from sqlalchemy import select
-
-        from ..server.models import CollectedItem, ConsentEvent, Device, User
+    def holdings(self, user_id: str) -> list[dict] | None:
+        """Everything the server links to the user: collected items, the customers they
+        entered (with their locations and imported contacts), call records, orders, media
+        files left without their item, devices, consents, the account itself."""
+        from ..server.models import User
 
         with self.app.app_context():
             s = self._db.session()
-            found = set(
-                s.scalars(select(CollectedItem.category).where(CollectedItem.user_id == user_id))
-            )
-            if s.scalar(select(Device.id).where(Device.user_id == user_id).limit(1)):
-                found.add("user.device.model")
-            if s.scalar(select(ConsentEvent.id).where(ConsentEvent.user_id == user_id).limit(1)):
-                found.add("consent records")
+            held = [
+                *self._items(s, user_id),
+                *self._business(s, user_id),
+                *self._account(s, user_id),
+            ]
             user = s.get(User, user_id)
             if user is not None and (user.phone or user.birth_date):
-                found.add("user.contact.phone_number")
-            return sorted(found)
+                held.append(_holding("user.contact.phone_number", None, "users"))
+            held += self._orphaned_files()
+        return held
+
+    def _items(self, s, user_id: str) -> list[dict]:
+        from sqlalchemy import func, select
+
+        from ..server.models import CollectedItem
+
+        rows = s.execute(
+            select(CollectedItem.category, CollectedItem.purpose, func.count())
+            .where(CollectedItem.user_id == user_id)
+            .group_by(CollectedItem.category, CollectedItem.purpose)
+        )
+        return [_holding(c, p, "collected_items", n) for c, p, n in rows]
+
+    def _business(self, s, user_id: str) -> list[dict]:
+        from sqlalchemy import func, select
+
+        from ..server.models import CallRecord, ConsentEvent, Customer, Order
+
+        def purpose(event_id: int | None) -> str | None:
+            event = s.get(ConsentEvent, event_id) if event_id else None
+            return event.purpose if event else None
+
+        held = []
+        for c in s.scalars(select(Customer).where(Customer.created_by == user_id)):
+            if c.lat is not None and c.lon is not None:
+                category = location_category(c.lat, c.lon)
+                held.append(_holding(category, purpose(c.location_consent_id), "customers"))
+            if c.source == "contacts_import":
+                held.append(
+                    _holding("user.contacts.entry", purpose(c.contact_consent_id), "customers")
+                )
+            else:
+                held.append(_holding("user.customer.record", None, "customers"))
+        calls = s.scalar(select(func.count()).where(CallRecord.user_id == user_id))
+        if calls:
+            held.append(_holding("call records", None, "call_records", calls))
+        orders = s.scalar(
+            select(func.count()).where(Order.created_by == user_id, Order.anonymized.is_(False))
+        )
+        if orders:
+            held.append(_holding("user.transaction.order", None, "orders", orders))
+        return _merged(held)
+
+    def _account(self, s, user_id: str) -> list[dict]:
+        from sqlalchemy import select
+
+        from ..server.models import ConsentEvent, Device
+
+        held = []
+        if s.scalar(select(Device.id).where(Device.user_id == user_id).limit(1)):
+            held.append(_holding("user.device.model", None, "devices"))
+        if s.scalar(select(ConsentEvent.id).where(ConsentEvent.user_id == user_id).limit(1)):
+            held.append(_holding("consent records", None, "consent_events"))
+        return held
+
+    def _orphaned_files(self) -> list[dict]:
+        """Media files no stored item points to any more (a deletion that left its file);
+        each is reported once, by the probe that first sees it."""
+        from sqlalchemy import select
+
+        from ..server.models import CollectedItem
+
+        root = Path(self.app.config["MEDIA_ROOT"])
+        if not root.exists():
+            return []
+        on_disk = {f.name for f in root.rglob("*") if f.is_file() and not f.name.endswith(".part")}
+        if not on_disk - self._orphans:
+            return []
+        referenced = set()
+        for payload in self._db.session().scalars(select(CollectedItem.payload)):
+            if isinstance(payload, dict):
+                referenced.update(
+                    str(payload.get(k)) for k in ("file", "thumbnail") if payload.get(k)
+                )
+        new = on_disk - referenced - self._orphans
+        self._orphans |= new
+        return [_holding("user.media.photo", None, "media files", len(new))] if new else []
+
+
+def _holding(category: str, purpose: str | None, where: str, count: int = 1) -> dict:
+    return {"category": category, "purpose": purpose, "where": where, "count": count}
+
+
+def _merged(held: list[dict]) -> list[dict]:
+    out: dict[tuple, dict] = {}
+    for h in held:
+        key = (h["category"], h["purpose"], h["where"])
+        if key in out:
+            out[key]["count"] += h["count"]
+        else:
+            out[key] = dict(h)
+    return list(out.values())

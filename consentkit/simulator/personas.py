@@ -29,6 +29,8 @@ class Persona:
     contacts: int
     revokes: bool = False
     minor_age: int | None = None
+    guardian: bool = True
+    on_change: str = "agree"
 
     def answer(self, asked_before: bool, options: tuple[str, ...]) -> str:
         """The button pressed on an OS dialog. A screen without the wanted button gets the
@@ -74,6 +76,8 @@ def persona(name: str) -> Persona:
         contacts=raw["pick"]["contacts"],
         revokes=raw.get("revokes", False),
         minor_age=raw.get("minor_age"),
+        guardian=raw.get("guardian", True),
+        on_change=raw["policy"].get("on_change", "agree"),
     )
 
 
@@ -95,7 +99,7 @@ class PersonaUI:
         self.guardian_phone = guardian_phone
 
     def show_policy(self, manifest: Manifest, reason: str) -> PolicyChoice:
-        if not self.who.agree:
+        if not self.who.agree or (reason == "policy_changed" and self.who.on_change == "decline"):
             return PolicyChoice(False)
         optional = manifest.optional_purposes()
         # Sensitive data under basic purposes is a separate tick of its own, answered like
@@ -109,6 +113,9 @@ class PersonaUI:
             chosen, ticked = set(optional), set(separate)
         elif self.who.optional == "none":
             chosen, ticked = set(), set()
+        elif self.who.optional == "first_party":
+            chosen = {p for p in optional if not manifest.purposes[p].third_party}
+            ticked = set(separate)
         else:
             share = float(self.who.optional)
             chosen = {p for p in optional if self.rng.random() < share}
@@ -122,4 +129,4 @@ class PersonaUI:
         return False
 
     def guardian_contact(self) -> tuple[str, str] | None:
-        return (self.guardian_phone, "outbox")
+        return (self.guardian_phone, "outbox") if self.who.guardian else None

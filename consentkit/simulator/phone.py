@@ -4,26 +4,35 @@ It is the SDK's ``ScriptedPhone`` (the same permission tables the SDK reads) wit
 persona at the dialogs, a GPS track, a Faker address book, an album of geotagged JPEGs,
 a call log, other installed apps, something on the clipboard, app launches, exits and
 updates. Every personal-data API call is traced by the phone itself, so an app that goes
-around the SDK is still seen.
+around the SDK is still seen: each read names the feature on screen and the purposes the
+manifest declares for it there, or that the app was in the background. The phone owns the
+network too (``network``): every request is recorded before it leaves, with the personal
+data detected in it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+import httpx
 import yaml
 from faker import Faker
 
 from ..device_sdk.media import jpeg_with_gps
 from ..device_sdk.os_rules import rules_for, supported_releases
-from ..device_sdk.platform import AppBuild, Contact, Photo
-from ..device_sdk.testing import Clip, ScriptedPhone, VirtualClock, other_apps
+from ..device_sdk.platform import AppBuild, CallRecord, Contact, Photo, PlatformPermissionError
+from ..device_sdk.testing import CLIPBOARD, Clip, ScriptedPhone, VirtualClock, other_apps
 from ..device_sdk.trace import Tracer
+from ..policy import Manifest
+from ..policy.detect import Known, Part
+from .network import PhoneNetwork
 from .personas import Persona
+from .rules.checks import api_categories
 
 __all__ = ["OS_MIXES", "OsProfile", "VirtualPhone", "pick_os"]
 
@@ -37,6 +46,8 @@ CITIES = [
 ADDRESS_BOOK_SIZE = 200
 MOBILE_PREFIXES = ("135", "136", "137", "138", "139", "150", "151", "158", "186", "187", "188")
 ALBUM_SIZE = 6
+ZERO_IDFA = "00000000-0000-0000-0000-000000000000"
+CONTACT = "user.contacts.entry"
 
 
 @dataclass(frozen=True)
@@ -188,6 +199,11 @@ class VirtualPhone(ScriptedPhone):
         self.model = profile.model
         self.app_version = app_version
         self._asked: set[str] = set()
+        self.observes_network = False
+        self.features: list[str] = []
+        self.policy: Callable[[], Manifest | None] = lambda: None
+        self.known: dict[str, Known] = {}
+        self.background: list[Callable[[], None]] = []
         super().__init__(
             profile.os,
             profile.version,
@@ -257,7 +273,135 @@ class VirtualPhone(ScriptedPhone):
             lat + self.rng.uniform(-0.0005, 0.0005),
             lon + self.rng.uniform(-0.0005, 0.0005),
         )
-        return super().location_fix(precise, background)
+        # Work the app does after leaving the screen is a background read, however it asks.
+        return super().location_fix(precise, background or not self.foreground)
+
+    # what the phone sees of the app ---------------------------------------------------
+    @contextlib.contextmanager
+    def feature_in_use(self, feature: str) -> Iterator[None]:
+        """The user is in ``feature``: reads and requests meanwhile are attributed to it."""
+        self.features.append(feature)
+        try:
+            yield
+        finally:
+            if feature in self.features:  # an exit (or a crash) clears them all
+                self.features.remove(feature)
+
+    @property
+    def feature(self) -> str | None:
+        return self.features[-1] if self.features else None
+
+    def _purposes(self, feature: str | None, categories: list[str]) -> list[str]:
+        manifest = self.policy()
+        f = manifest.features.get(feature) if manifest and feature else None
+        if f is None:
+            return []
+        return sorted(
+            {p for c in categories if c in f.collects for p in manifest.purposes_declaring(c)}
+            & set(f.purposes)
+        )
+
+    def _emit_read(self, api: str, category: str, status: str, count: int, **extra) -> None:
+        """A personal-data API call, attributed to the feature on screen and its purposes."""
+        feature = self.feature
+        served = api_categories().get(api, [category])
+        super()._emit_read(
+            api,
+            category,
+            status,
+            count,
+            feature=feature,
+            purposes=self._purposes(feature, served),
+            foreground=self.foreground,
+            **extra,
+        )
+
+    def network(self, inner: httpx.BaseTransport | None) -> httpx.BaseTransport:
+        """The phone's network over ``inner``: every request is observed before it leaves."""
+        self.observes_network = True
+        return PhoneNetwork(self, inner)
+
+    def _account_feature(self, categories: set[str]) -> str | None:
+        """The basic feature that declares this data for a basic purpose (sign-up)."""
+        manifest = self.policy()
+        if manifest is None:
+            return None
+        basic = set(manifest.basic_purposes())
+        for f in manifest.features.values():
+            if f.basic and all(
+                c in f.collects and basic & set(manifest.purposes_declaring(c)) & set(f.purposes)
+                for c in categories
+            ):
+                return f.id
+        return None
+
+    def record_upload(
+        self, request: int, method: str, endpoint: str, part: Part, flow: str | None
+    ) -> None:
+        """A request carrying personal data is about to leave the phone."""
+        fields: dict = {
+            "request": request,
+            "method": method,
+            "endpoint": endpoint,
+            "categories": sorted(part.categories),
+            "items": part.items,
+        }
+        if part.feature or part.purpose:
+            fields.update(feature=part.feature, purpose=part.purpose)  # declared in the body
+        else:
+            feature = self.feature
+            if feature is None and flow is not None:
+                feature = self._account_feature(part.categories)
+            purposes = self._purposes(feature, list(part.categories))
+            only = purposes[0] if len(purposes) == 1 else None
+            fields.update(feature=feature, purpose=only, purposes=purposes)
+        if CONTACT in part.categories or part.contact_ids:
+            fields.update(
+                contacts=max(part.contacts, len(part.contact_ids)),
+                contact_ids=sorted(part.contact_ids),
+            )
+        if part.images:
+            fields.update(images=part.images, gps_in_media=part.gps_in_media)
+        if flow is not None:
+            fields["flow"] = flow
+        if not self.foreground:
+            fields["foreground"] = False
+        self.tracer.emit("net.upload", source="network", **fields)
+
+    def plant(self, value: str, category: str | None) -> None:
+        """A canary value the app will send: the network recognises it by category."""
+        self.known[value] = Known(category, "canary")
+
+    # values handed to the app, so the network knows them when they leave ---------------
+    def identifier(self, name: str) -> str:
+        value = super().identifier(name)
+        if value != ZERO_IDFA:
+            self.known[value] = Known(f"user.device.device_id.{name}")
+        return value
+
+    def _hand_over(self, contacts: list[Contact]) -> list[Contact]:
+        for contact in contacts:
+            for value in (*contact.phones, *contact.emails):
+                self.known[value] = Known(CONTACT, contact.id)
+        return contacts
+
+    def pick_contacts(self, limit: int) -> list[Contact]:
+        return self._hand_over(super().pick_contacts(limit))
+
+    def address_book(self) -> list[Contact]:
+        return self._hand_over(super().address_book())
+
+    def call_log(self) -> list[CallRecord]:
+        records = super().call_log()
+        for record in records:
+            self.known[record.number] = Known("user.calls.log")
+        return records
+
+    def read_clipboard(self) -> str | None:
+        text = super().read_clipboard()
+        if text:
+            self.known[text] = Known(CLIPBOARD)
+        return text
 
     # the app's life -----------------------------------------------------------------
     def launch_app(self, cold: bool = True) -> None:
@@ -274,7 +418,13 @@ class VirtualPhone(ScriptedPhone):
         )
 
     def exit_app(self, reason: str = "user") -> None:
+        """The app leaves the screen; work it scheduled runs on in the background."""
         self.tracer.emit("app.exit", source="os", reason=reason)
+        self.foreground = False
+        self.features.clear()
+        for job in self.background:
+            with contextlib.suppress(PlatformPermissionError):
+                job()
         self.end_session()
 
     def update_app(self, version: str) -> None:

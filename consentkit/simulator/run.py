@@ -213,8 +213,8 @@ def run_device(spec: DeviceSpec, host: Host) -> DeviceResult:
             continue  # the user opened the app again, and it crashed again
         crashed = _try(result, tracer, steps, kind, step.arg)
     try:
-        for line in host.drain_log():
-            tracer.emit("log.line", source="os", text=line)
+        for log, line in host.drain_logs():
+            tracer.emit("log.line", source="server", log=log, text=line)
         host.reset(app.manifest.id)
     except Exception as exc:
         _record(result, tracer, DeviceError.of("teardown", exc))
@@ -243,7 +243,7 @@ def _device(spec, app, host, rng, who, profile, tracer) -> Steps:
         phone,
         ui,
         base_url=host.base_url,
-        transport=host.transport,
+        transport=phone.network(host.transport),
         store=DeviceStore(),
         tracer=tracer,
     )

@@ -53,7 +53,7 @@ class Steps:
 
     def logout(self, _arg: None) -> None:
         if self.ctx.sdk.client.tokens:
-            self.ctx.sdk.client.logout()
+            self.ctx.sdk.logout()
 
     def login(self, _arg: None) -> None:
         if self.ctx.sdk.store.get("user") and not self.ctx.sdk.client.tokens:
@@ -89,19 +89,40 @@ class Steps:
     def withdraw(self, purposes: list[str]) -> None:
         if self.ctx.sdk.consents.agreed:
             self.ctx.sdk.withdraw(purposes)
+            self._probe("withdrawal", purposes)
 
     def withdraw_optional(self, _arg: None) -> None:
         consents = self.ctx.sdk.consents
         granted = [p for p in self.ctx.manifest.optional_purposes() if consents.consented(p)]
         if granted:
-            self.ctx.sdk.withdraw([self.ctx.rng.choice(granted)])
+            self.withdraw([self.ctx.rng.choice(granted)])
+
+    def _probe(self, after: str, purposes: list[str] = ()) -> None:
+        """What the server still holds of the user after a withdrawal or the purge."""
+        user = (self.ctx.sdk.store.get("user") or {}).get("id")
+        held = self.host.holdings(user) if user else None
+        if held is None:
+            return
+        extra = {"purposes": list(purposes)} if purposes else {}
+        self.ctx.sdk.tracer.emit(
+            "server.residue",
+            source="server",
+            user=user,
+            after=after,
+            categories=sorted({h["category"] for h in held}),
+            items=held,
+            **extra,
+        )
 
     def grant(self, purposes: list[str]) -> None:
         if self.ctx.sdk.consents.agreed:
             self.ctx.sdk.grant(purposes)
 
     def publish_policy(self, change: str) -> None:
-        self.host.publish_version(self.ctx.manifest, change)
+        version = self.host.publish_version(self.ctx.manifest, change)
+        self.ctx.sdk.tracer.emit(
+            "policy.published", source="server", version=version, change=change
+        )
 
     def update_app(self, version: str) -> None:
         self.ctx.phone.update_app(version)
@@ -115,7 +136,7 @@ class Steps:
 
     def cancel_account(self, _arg: None) -> None:
         if self.ctx.sdk.client.tokens:
-            self.ctx.sdk.cancel_account(password=PASSWORD)
+            self.app.cancel_account(self.ctx, PASSWORD)
 
     def wait_deadline(self, _arg: None) -> None:
         """Day by day until the promised date: the server's jobs run, the device checks."""
@@ -129,10 +150,7 @@ class Steps:
             status = sdk.cancellation_status()
             if status["status"] != "done":
                 self.host.advance(86400)
-        user = (sdk.store.get("user") or {}).get("id")
-        found = self.host.residue(user) if user else None
-        if found is not None:
-            self.ctx.sdk.tracer.emit("server.residue", source="os", user=user, categories=found)
+        self._probe("purge")
 
 
 def seconds(duration: str) -> float:

@@ -1,4 +1,4 @@
-"""Reading a trace (shared/TRACE.md) strictly: bad input is named by line, never a traceback."""
+"""Reading a trace (docs/trace.md) strictly: bad input is named by line, never a traceback."""
 
 from __future__ import annotations
 

@@ -37,6 +37,31 @@ def test_offline_flush_backs_off_and_sends_later(make_sdk, transport, server, cl
     assert _stored(server) == 1
 
 
+def test_a_rate_limited_flush_waits_as_long_as_the_server_asks(make_sdk, transport, server, clock):
+    sdk, _ = _located_sdk(make_sdk)
+    inner = transport.handle_request
+
+    def limited(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/collect"):
+            problem = {
+                "type": "x",
+                "title": "Rate limited",
+                "status": 429,
+                "detail": "wait",
+                "code": "rate_limited",
+            }
+            return httpx.Response(429, json=problem, headers={"Retry-After": "600"})
+        return inner(request)
+
+    transport.handle_request = limited
+    assert sdk.flush() == {"sent": 0, "accepted": 0, "queued": 1}
+    transport.handle_request = inner
+    clock.advance(seconds=31)  # its own back-off has passed, the server's wait has not
+    assert sdk.flush()["sent"] == 0
+    clock.advance(seconds=600)
+    assert sdk.flush() == {"sent": 1, "accepted": 1, "queued": 0}
+
+
 def test_a_lost_answer_is_retried_with_the_same_key_and_adds_nothing(
     make_sdk, transport, server, clock
 ):

@@ -1,5 +1,3 @@
-import csv
-import io
 import plistlib
 
 import yaml
@@ -8,7 +6,12 @@ from click.testing import CliRunner
 from consentkit.cli import main
 from consentkit.examples import manifest_paths
 from consentkit.policy import parse_manifest
-from consentkit.policy.exports import collected_list, data_safety_csv, privacy_info, shared_list
+from consentkit.policy.exports import (
+    collected_list,
+    data_safety_checklist,
+    privacy_info,
+    shared_list,
+)
 
 
 def test_privacy_info_is_a_plist_apple_can_read(fieldnotes_text):
@@ -40,15 +43,17 @@ def test_on_device_only_data_is_not_declared_collected(fieldnotes_text):
     assert "NSPrivacyCollectedDataTypeContacts" in declared
 
 
-def test_data_safety_csv_rows(fieldnotes_text):
-    rows = list(
-        csv.DictReader(io.StringIO(data_safety_csv(parse_manifest(fieldnotes_text)).decode()))
-    )
-    by_type = {r["data_type"]: r for r in rows}
-    assert by_type["Precise location"]["required_or_optional"] == "optional"
-    assert by_type["Device or other IDs"]["shared"] == "yes"
-    assert by_type["Phone number"]["shared"] == "no"
-    assert by_type["Phone number"]["required_or_optional"] == "required"
+def test_data_safety_checklist_rows(fieldnotes_text):
+    text = data_safety_checklist(parse_manifest(fieldnotes_text)).decode()
+    rows = {
+        line.split(" | ")[0].lstrip("| "): line.split(" | ")
+        for line in text.splitlines()
+        if line.startswith("| ") and " / " in line.split(" | ")[0]
+    }
+    assert rows["Location / Precise location"][4] == "optional"
+    assert rows["Device or other IDs / Device or other IDs"][2] == "Example Ads Measurement Ltd."
+    assert rows["Personal info / Phone number"][2] == "no"
+    assert rows["Personal info / Phone number"][4] == "required"
 
 
 def test_chinese_lists_name_every_category_and_party(fieldnotes_text):
@@ -75,21 +80,53 @@ def test_cli_validate_accepts_examples_and_rejects_broken(tmp_path, fieldnotes_t
     assert "Traceback" not in result.output
 
 
-def test_cli_export_writes_four_files_into_the_folder_named(tmp_path):
+def test_cli_export_writes_every_file_into_the_folder_named(tmp_path):
     path = next(p for p in manifest_paths() if p.stem == "zhenyi-erp")
     out = tmp_path / "store"
     result = CliRunner().invoke(main, ["policy", "export", str(path), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == [
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == [
+        "AndroidManifest-permissions.xml",
+        "Info-usage-descriptions.plist",
         "PrivacyInfo.xcprivacy",
+        "data-safety-checklist.md",
         "data-safety.csv",
         "personal-information-collected.md",
+        "third-party-sdks.md",
         "third-party-sharing.md",
+        "zh-Hans.lproj/InfoPlist.strings",
     ]
     assert plistlib.loads((out / "PrivacyInfo.xcprivacy").read_bytes())["NSPrivacyTracking"] is True
-    assert (out / "data-safety.csv").read_text().startswith("data_category,")
+    assert (out / "data-safety.csv").read_text().startswith("Question ID (machine readable),")
     assert "Call history" in (out / "personal-information-collected.md").read_text()
     assert "statistics" in (out / "third-party-sharing.md").read_text()
+    # what is left for a person is said, naming the file and the manifest key to add
+    assert (
+        "third-party-sdks.md: Third-party statistics SDK provider: the manifest names no SDK"
+        in (result.stderr)
+    )
+
+
+def test_cli_export_only_and_files_with_nothing_to_say(tmp_path):
+    path = next(p for p in manifest_paths() if p.stem == "zhenyi-erp")
+    result = CliRunner().invoke(
+        main,
+        [
+            "policy",
+            "export",
+            str(path),
+            "--out",
+            str(tmp_path),
+            "--only",
+            "zh-Hant.lproj/InfoPlist.strings",
+            "--only",
+            "third-party-sdks.md",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    # no Traditional Chinese text in the manifest: no file, rather than an empty one
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["third-party-sdks.md"]
+    assert "data-safety.csv" not in result.stderr  # notes only for the files asked
 
 
 def test_cli_export_without_out_writes_into_exports_app_id(tmp_path, monkeypatch):

@@ -113,7 +113,8 @@ def app_factory(db_backend, tmp_path):
         app = make_app(url, tmp_path / "instance", **overrides)
         if db_backend == "sqlite":
             Base.metadata.create_all(app.extensions["consentkit.engine"])
-        limiter.reset()
+        if app.config.get("RATELIMIT_ENABLED", True):
+            limiter.reset()  # (off, the limiter has no store to reset)
         publish_all(app)
         return app
 
@@ -207,7 +208,32 @@ class Api:
             },
         )
 
+    def join(self, admin_auth: dict, tokens: dict, role: str = "member") -> dict:
+        """The admin invites the account of ``tokens``; it accepts. Its organization."""
+        r = self.client.post(
+            "/api/v1/orgs/invitations",
+            json={"phone": tokens["user"]["phone"], "role": role},
+            headers=admin_auth,
+        )
+        assert r.status_code == 202, r.json
+        auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+        mine = self.client.get("/api/v1/me/invitations", headers=auth).json
+        invitation = next(i for i in mine if i["id"] == r.json["id"])
+        r = self.client.post(f"/api/v1/me/invitations/{invitation['id']}/accept", headers=auth)
+        assert r.status_code == 200, r.json
+        return r.json
+
 
 @pytest.fixture
 def api(client) -> Api:
     return Api(client)
+
+
+def grant(app, user_id: str, role: str, app_id: str = "fieldnotes") -> None:
+    """A staff role on one app, as ``consentkit users grant`` gives it."""
+    from consentkit.server.models import StaffGrant
+
+    with app.app_context():
+        s = db.session()
+        s.merge(StaffGrant(user_id=user_id, app_id=app_id, role=role))
+        s.commit()

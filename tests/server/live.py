@@ -38,12 +38,19 @@ def free_port() -> int:
 
 @dataclass
 class Live:
-    """A running server: its API base, its database and its log."""
+    """A running server: its API base, its database, its log and its processes."""
 
     base: str
     database_url: str
     env: dict[str, str]
     log_path: Path
+    process: subprocess.Popen | None = None
+
+    def worker_pids(self) -> list[int]:
+        """The gunicorn workers: the master's children."""
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return [int(c) for c in children]
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.base, timeout=60)
@@ -81,9 +88,37 @@ def _drop_schema(schema: str) -> None:
     engine.dispose()
 
 
+def _setup_here(url: str, instance: Path, manifests: list[str]) -> None:
+    from consentkit.server.bootstrap import publish_all
+    from consentkit.server.migrate import upgrade
+
+    from .conftest import make_app
+
+    instance.mkdir(parents=True, exist_ok=True)
+    upgrade(url)
+    app = make_app(url, instance, ENV="development")
+    publish_all(app, [Path(m) for m in manifests])
+    app.extensions["consentkit.engine"].dispose()
+
+
 @contextmanager
-def live_server(backend: str, tmp: Path, *, workers: int = 3, threads: int = 4) -> Iterator[Live]:
-    """Migrate, publish the example manifests, start gunicorn; stop it afterwards."""
+def live_server(
+    backend: str,
+    tmp: Path,
+    *,
+    workers: int = 3,
+    threads: int = 4,
+    settings: dict[str, str] | None = None,
+    gunicorn_args: tuple[str, ...] = (),
+    cli_setup: bool = True,
+) -> Iterator[Live]:
+    """Migrate, publish the example manifests, start gunicorn; stop it afterwards.
+
+    ``settings`` adds environment variables (rate limits are off unless they turn them
+    on); ``gunicorn_args`` go to gunicorn before the app
+    (``-c python:consentkit.server.gunicorn_conf``). Without ``cli_setup`` the schema and
+    the manifests are set up from this process (the same functions, two fewer
+    interpreters to start) — for tests that are not about the deployment steps."""
     schema = f"live_{uuid.uuid4().hex[:8]}"
     if backend == "postgres":
         url = _postgres_schema_url(schema)
@@ -98,13 +133,17 @@ def live_server(backend: str, tmp: Path, *, workers: int = 3, threads: int = 4) 
         "CONSENTKIT_RATELIMIT_ENABLED": "false",
         "CONSENTKIT_ARGON2_TIME_COST": "1",
         "CONSENTKIT_ARGON2_MEMORY_COST": "256",
+        **(settings or {}),
     }
     manifests = [str(FIELDNOTES), *map(str, manifest_paths())]
-    for step in (["db", "upgrade"], ["policy", "publish", *manifests]):
-        done = subprocess.run(
-            [str(BIN / "consentkit"), *step], env=env, capture_output=True, text=True
-        )
-        assert done.returncode == 0, done.stderr + done.stdout
+    if cli_setup:
+        for step in (["db", "upgrade"], ["policy", "publish", *manifests]):
+            done = subprocess.run(
+                [str(BIN / "consentkit"), *step], env=env, capture_output=True, text=True
+            )
+            assert done.returncode == 0, done.stderr + done.stdout
+    else:
+        _setup_here(url, tmp / "instance", manifests)
     log_path = tmp / "gunicorn.log"
     log = log_path.open("w")
     server = subprocess.Popen(
@@ -116,6 +155,7 @@ def live_server(backend: str, tmp: Path, *, workers: int = 3, threads: int = 4) 
             str(threads),
             "--bind",
             f"127.0.0.1:{port}",
+            *gunicorn_args,
             "consentkit.server.wsgi:app",
         ],
         env=env,
@@ -134,7 +174,7 @@ def live_server(backend: str, tmp: Path, *, workers: int = 3, threads: int = 4) 
             assert server.poll() is None, log_path.read_text()
             assert time.monotonic() < deadline, "gunicorn did not answer in 30 s"
             time.sleep(0.1)
-        yield Live(base, url, env, log_path)
+        yield Live(base, url, env, log_path, server)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -47,20 +47,6 @@ def _located(**extra):
     }
 
 
-def test_organization_and_members(api, client):
-    admin, _ = _member(api, client)
-    assert client.get("/api/v1/orgs/me", headers=admin).json["role"] == "admin"
-    assert client.post("/api/v1/orgs", json={"name": "Again"}, headers=admin).status_code == 409
-    other = api.register()
-    r = client.post("/api/v1/orgs/members", json={"phone": other["user"]["phone"]}, headers=admin)
-    assert r.status_code == 201 and r.json["members"] == 2
-    member = {"Authorization": f"Bearer {other['access_token']}"}
-    assert client.get("/api/v1/orgs/me", headers=member).json["role"] == "member"
-    third = api.register()
-    r = client.post("/api/v1/orgs/members", json={"phone": third["user"]["phone"]}, headers=member)
-    assert r.status_code == 403
-
-
 def test_no_organization_is_a_clear_error(api, client):
     auth, _ = _member(api, client, org=None)
     r = client.get("/api/v1/customers", headers=auth)
@@ -72,9 +58,9 @@ def test_customer_with_location_is_placed_in_its_city(api, client):
     r = client.post("/api/v1/customers", json=_located(), headers=auth)
     assert r.status_code == 201, r.json
     assert r.json["city"] == "Huangpu" and r.json["region"] == "Shanghai"
-    near = client.get(
-        f"/api/v1/customers/{r.json['id']}",
-        query_string={"lat": 31.2397, "lon": 121.4998},
+    near = client.post(
+        f"/api/v1/customers/{r.json['id']}/navigation",
+        json={"lat": 31.2397, "lon": 121.4998},
         headers=auth,
     ).json
     assert 2 < near["distance_km"] < 3.5 and 0 <= near["bearing_deg"] < 360
@@ -100,11 +86,22 @@ def test_nearby_is_sorted_and_bounded(api, client):
         body = _located(name=name)
         body["location"].update(lat=lat, lon=lon)
         client.post("/api/v1/customers", json=body, headers=auth)
-    r = client.get(
-        "/api/v1/customers/nearby", query_string={**SHANGHAI, "radius_km": 20}, headers=auth
-    )
+    r = client.post("/api/v1/customers/nearby", json={**SHANGHAI, "radius_km": 20}, headers=auth)
     assert [c["name"] for c in r.json] == ["near", "far"]
     assert r.json[0]["distance_km"] < r.json[1]["distance_km"]
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/v1/customers", "/api/v1/customers/nearby", "/api/v1/customers/x1"]
+)
+def test_positions_in_urls_are_refused_with_where_they_go(api, client, url):
+    """A position in a query string is written to every access log it passes: the API
+    takes positions in request bodies only, and says so."""
+    auth, _ = _member(api, client)
+    r = client.get(url, query_string=SHANGHAI, headers=auth)
+    assert r.status_code == 422 and r.json["code"] == "coordinates_in_url"
+    assert "POST /api/v1/customers/nearby" in r.json["detail"]
+    assert "31.2304" not in r.get_data(as_text=True)
 
 
 def test_update_and_delete_customer(api, client):
@@ -322,10 +319,37 @@ def test_product_photo_is_shown_to_the_organization_only(api, client):
         "/api/v1/products", json={"name": "Tea", "price": "1", "image_id": image}, headers=auth
     )
     colleague = api.register()
-    client.post("/api/v1/orgs/members", json={"phone": colleague["user"]["phone"]}, headers=auth)
+    api.join(auth, colleague)
     mate = {"Authorization": f"Bearer {colleague['access_token']}"}
     assert client.get(f"/api/v1/media/{image}", headers=mate).status_code == 200
     thumb = client.get(f"/api/v1/media/{image}?thumbnail=true", headers=mate)
     assert thumb.status_code == 200 and max(Image.open(io.BytesIO(thumb.data)).size) <= 256
     stranger, _ = _member(api, client, org="Rival")
     assert client.get(f"/api/v1/media/{image}", headers=stranger).status_code == 404
+
+
+def test_withdrawal_reaches_customer_locations_and_imported_contacts(api, client):
+    """``on_withdraw: delete`` covers the business records a purpose allowed: the location
+    a customer was placed at, the customers imported from the address book."""
+    auth, _ = _member(api, client)
+    placed = client.post("/api/v1/customers", json=_located(), headers=auth).json
+    manual = client.post(
+        "/api/v1/customers", json={"app_id": "fieldnotes", "name": "Walk-in"}, headers=auth
+    ).json
+    picked = [{"name": "Li Lei", "phone": "+8613912345678"}]
+    imported = client.post(
+        "/api/v1/customers/import",
+        json={"app_id": "fieldnotes", "contacts": picked},
+        headers=auth,
+    ).json["created"][0]
+    r = client.post(
+        "/api/v1/consents/withdraw",
+        json={"app_id": "fieldnotes", "purposes": ["customer_positioning", "customer_import"]},
+        headers=auth,
+    )
+    assert r.status_code == 200, r.json
+    assert r.json["effects"]["deleted"] >= 2
+    left = {c["id"]: c for c in client.get("/api/v1/customers", headers=auth).json}
+    assert imported["id"] not in left
+    assert left[placed["id"]]["lat"] is None and left[placed["id"]]["city"] is None
+    assert left[manual["id"]]["name"] == "Walk-in"

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from consentkit.server import db
-from consentkit.server.models import User
+from .conftest import grant
 
 
 @pytest.fixture
 def staff(app, api):
     tokens = api.register()
     api.consent(tokens["access_token"])
-    with app.app_context():
-        s = db.session()
-        s.get(User, tokens["user"]["id"]).role = "admin"
-        s.commit()
+    grant(app, tokens["user"]["id"], "admin")
     return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 

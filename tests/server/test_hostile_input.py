@@ -22,10 +22,7 @@ from urllib.parse import quote
 import pytest
 from PIL import Image
 
-from consentkit.server import db
-from consentkit.server.models import User
-
-from .conftest import Api
+from .conftest import Api, grant
 
 OMIT = object()
 
@@ -99,8 +96,23 @@ OVERRIDES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/v1/admin/requests/{request_id}/extend"): {"unit": "days"},
     ("patch", "/api/v1/orders/{order_id}"): {"status": "done"},
 }
-# Operations that end the caller's session: each request gets its own account.
-SESSION_ENDING = {("post", "/api/v1/auth/logout"), ("post", "/api/v1/me/cancellation")}
+# Operations that end the caller's session or membership: each request gets its own account.
+SESSION_ENDING = {
+    ("post", "/api/v1/auth/logout"),
+    ("post", "/api/v1/me/cancellation"),
+    ("delete", "/api/v1/orgs/me/membership"),
+    ("delete", "/api/v1/orgs/members/{user_id}"),
+    ("post", "/api/v1/me/invitations/{invitation_id}/accept"),
+}
+
+
+@pytest.fixture
+def app(app_factory):
+    """Rate limits off: every hostile value must reach the parser, not a 429 before it
+    (the limits have their own tests)."""
+    app = app_factory(RATELIMIT_ENABLED=False)
+    yield app
+    app.extensions["consentkit.engine"].dispose()
 
 
 class Spec:
@@ -207,10 +219,7 @@ def world(app, client):
         "ads_measurement": True,
     }
     assert api.consent(tokens["access_token"], purposes=every).status_code == 201
-    with app.app_context():
-        s = db.session()
-        s.get(User, tokens["user"]["id"]).role = "admin"
-        s.commit()
+    grant(app, tokens["user"]["id"], "admin")
     assert client.post("/api/v1/orgs", json={"name": "Hostile"}, headers=auth).status_code == 201
     customer = client.post(
         "/api/v1/customers", json={"app_id": "fieldnotes", "name": "C"}, headers=auth
@@ -243,6 +252,7 @@ def world(app, client):
     incident = client.post(
         "/api/v1/admin/incidents",
         json={
+            "app_id": "fieldnotes",
             "title": "A breach",
             "description": "What happened",
             "categories": ["user.location.coarse"],
@@ -252,6 +262,9 @@ def world(app, client):
         headers=auth,
     ).json["id"]
     version = client.get("/api/v1/apps/fieldnotes/policy").json["version"]
+    invitation = client.post(
+        "/api/v1/orgs/invitations", json={"phone": "+8613700137001"}, headers=auth
+    ).json["id"]
     ids = {
         "app_id": "fieldnotes",
         "version": version,
@@ -262,6 +275,7 @@ def world(app, client):
         "request_id": export["id"],
         "user_id": tokens["user"]["id"],
         "incident_id": incident,
+        "invitation_id": invitation,
         "fmt": "png",
     }
     return {"api": api, "auth": auth, "ids": ids, "version": version}

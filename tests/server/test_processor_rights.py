@@ -22,8 +22,7 @@ def _incs_member(api, client, admin_tokens):
             "security": True,
         },
     )
-    r = client.post("/api/v1/orgs/members", json={"phone": phone}, headers=_auth(admin_tokens))
-    assert r.status_code == 201
+    api.join(_auth(admin_tokens), tokens)
     message = {
         "category": "user.messages.content",
         "purpose": "messaging",

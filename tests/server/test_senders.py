@@ -8,14 +8,14 @@ import pytest
 from sqlalchemy import func, select
 
 from consentkit.server import db
-from consentkit.server.models import Incident, OtpCode, User
+from consentkit.server.models import Incident, OtpCode
 from consentkit.server.services.senders import (
     HttpSmsGateway,
     SenderConfigError,
     from_config,
 )
 
-from .conftest import new_phone
+from .conftest import Api, grant, new_phone
 from .fakes import mail_server, sms_gateway
 
 # The fake mail server checks a password over plain SMTP; aiosmtpd rightly warns about that.
@@ -110,13 +110,13 @@ def test_incident_notices_that_cannot_go_out_record_nothing(app_factory):
         client, phone = app.test_client(), new_phone()
         client.post("/api/v1/auth/code", json={"phone": phone})
         user = register(client, phone, gateway.code()).json
-        with app.app_context():
-            db.session().get(User, user["user"]["id"]).role = "admin"
-            db.session().commit()
+        Api(client).consent(user["access_token"])  # a user of fieldnotes, notified of its breach
+        grant(app, user["user"]["id"], "admin")
         gateway.script[:] = [503] * 3
         r = client.post(
             "/api/v1/admin/incidents",
             json={
+                "app_id": "fieldnotes",
                 "title": "Lost laptop",
                 "description": "A laptop with an export was stolen.",
                 "categories": ["user.contact.phone"],

@@ -73,11 +73,11 @@ def test_junit_failures_carry_the_evidence_and_errors_the_traceback(run):
     out, _ = run
     crasher = suites(out / "junit.xml")["crasher"]
     cases = {c.get("name").split(":")[0]: c for c in crasher.iter("testcase")}
-    failure = cases["CONTACTS-MIN"].find("failure")
-    assert failure is not None and failure.get("type") == "CONTACTS-MIN"
-    assert "the whole address book was read" in failure.get("message")
+    failure = cases["CALLS-NOLOG"].find("failure")
+    assert failure is not None and failure.get("type") == "CALLS-NOLOG"
+    assert "the call history was read" in failure.get("message")
     # each finding: its device and event, then the events it rests on
-    assert "crasher-00000 seq" in failure.text and "api.read contacts.read_all" in failure.text
+    assert "crasher-00000 seq" in failure.text and "api.read calls.log_read" in failure.text
     error = cases["every device finishes its scenario"].find("error")
     assert error.get("type") == "PlatformPermissionError"
     assert "read_whole_address_book" in error.text and "Traceback" in error.text

@@ -105,6 +105,16 @@ CASES = {
         ("consent.withdrawn", {"purposes": ["customer_positioning"]}),
         *feature("add_customer", CLEAN_UPLOAD),
     ],
+    "CON-NEVER": [
+        AGREE,
+        *feature(
+            "add_customer",
+            (
+                "api.read",
+                {"api": "app_list.read", "category": "user.device.app_list", "status": "granted"},
+            ),
+        ),
+    ],
     "CON-POLICY-CHANGE": [
         AGREE,
         ("policy.shown", {"version": "2025.01.01", "reason": "policy_changed"}),
@@ -129,9 +139,9 @@ CASES = {
     ],
     "PERM-DENY-SURVIVE": [
         AGREE,
-        ("permission.result", {"permission": "camera", "status": "denied"}),
-        ("feature.start", {"feature": "place_order"}),
-        ("feature.end", {"feature": "place_order", "outcome": "blocked"}),
+        ("permission.result", {"permission": "location.precise", "status": "denied"}),
+        ("feature.start", {"feature": "add_customer"}),
+        ("feature.end", {"feature": "add_customer", "outcome": "blocked"}),
     ],
     "FREQ-LIMIT": [
         AGREE,
@@ -203,6 +213,15 @@ CASES = {
                     "count": 200,
                 },
             ),
+            (
+                "net.upload",
+                {
+                    "endpoint": "/api/v1/customers/import",
+                    "categories": ["user.contacts.entry"],
+                    "purpose": "customer_import",
+                    "items": 200,
+                },
+            ),
         ),
     ],
     "CALLS-NOLOG": [
@@ -238,7 +257,10 @@ CASES = {
         AGREE,
         *feature(
             "publish_product",
-            ("permission.rationale", {"permission": "photos", "text": "..."}),
+            (
+                "permission.rationale",
+                {"permission": "photos", "text": MANIFEST.permissions["photos"].rationale},
+            ),
             ("permission.request", {"permissions": ["photos"]}),
             (
                 "permission.dialog",
@@ -264,7 +286,13 @@ def test_a_well_behaved_trace_has_no_findings():
         ("policy.shown", {"version": "2024.03.01"}),
         AGREE,
         ("feature.start", {"feature": "add_customer"}),
-        ("permission.rationale", {"permission": "location.precise", "text": "..."}),
+        (
+            "permission.rationale",
+            {
+                "permission": "location.precise",
+                "text": MANIFEST.permissions["location.precise"].rationale,
+            },
+        ),
         ("permission.request", {"permissions": ["location.precise", "location.coarse"]}),
         ("permission.dialog", {"permission": "location.precise"}),
         ("permission.result", {"permission": "location.precise", "status": "denied"}),

@@ -1,5 +1,7 @@
 """Staff work: auditors read (every read audited), the DPO handles requests, admins record
-breaches. Users never reach anyone's data but their own; staff reach it only here."""
+breaches — each on the apps they hold a role on (``services.staff``). Users never reach
+anyone's data but their own; staff reach it only here, only for their apps' users, and
+every read shows in the person's own ``GET /me/data``."""
 
 from __future__ import annotations
 
@@ -12,25 +14,17 @@ from ...policy.durations import DEADLINE_UNITS
 from ...policy.manifest import Deadline
 from .. import db
 from ..db import utcnow
+from ..limits import limited
 from ..models import ConsentEvent, Incident, RightsRequest, User
 from ..problems import Problem
-from ..services import audit_log, otp, personal_data, rights
+from ..services import audit_log, otp, personal_data, rights, staff
 from .common import AUTH, current_user
 from .edge import Blueprint, CategoryKey, Identifier, Int, Text
 from .me import DataAnswer, RequestSchema, request_view
 
 blp = Blueprint("admin", __name__, description="Auditors, the DPO and admins")
 
-ROLES = {"auditor": {"auditor", "dpo", "admin"}, "dpo": {"dpo", "admin"}, "admin": {"admin"}}
 BREACH_CLOCK = timedelta(hours=72)  # GDPR art. 33; PIPL art. 57 asks for "immediately"
-
-
-def staff(role: str) -> User:
-    """The caller, if their role allows ``role``'s work; 404 otherwise, so nothing leaks."""
-    user = current_user()
-    if user.role not in ROLES[role]:
-        raise Problem(404, "not_found", "The requested URL was not found on the server.")
-    return user
 
 
 class ExtendRequest(Schema):
@@ -43,9 +37,11 @@ class PendingQuery(Schema):
     status = Text(
         load_default="pending", max_length=16, validate=validate.OneOf(["pending", "done"])
     )
+    app_id = Identifier(load_default=None)
 
 
 class IncidentRequest(Schema):
+    app_id = Identifier(required=True)
     title = Text(required=True, min_length=3, max_length=200)
     description = Text(required=True, min_length=3, max_length=4000)
     categories = fields.List(CategoryKey(), required=True, validate=validate.Length(min=1, max=100))
@@ -70,6 +66,7 @@ class AuditCheck(Schema):
 
 class IncidentSchema(Schema):
     id = fields.String()
+    app_id = fields.String()
     title = fields.String()
     categories = fields.List(fields.String())
     affected = fields.Integer()
@@ -87,6 +84,7 @@ def _incident_view(row: Incident) -> dict:
     deadline = row.detected_at + BREACH_CLOCK
     return {
         "id": row.id,
+        "app_id": row.app_id,
         "title": row.title,
         "categories": row.categories,
         "affected": len(row.affected_users),
@@ -98,18 +96,23 @@ def _incident_view(row: Incident) -> dict:
 
 
 @blp.route("/admin/users/<user_id>/data")
+@limited("HEAVY_LIMIT_PER_USER")
+@blp.arguments(RecordsQuery, location="query")
 @blp.response(200, DataAnswer)
 @blp.doc(security=AUTH)
-def read_user_data(user_id: str):
-    """A user's data, for an auditor or the DPO; the read itself is audited."""
-    reader = staff("auditor")
+def read_user_data(query: dict, user_id: str):
+    """A user's data in one app, for that app's staff; the read is audited and shown to
+    the user in their own ``GET /me/data``."""
+    reader = current_user()
     s = db.session()
+    role = staff.require(s, reader, "auditor", query["app_id"])
     user = s.get(User, user_id)
-    if user is None:
-        raise Problem(404, "not_found", "No such user.")
-    audit_log.append(s, f"{reader.role}:{reader.id}", "staff.read", f"user:{user_id}")
+    if user is None or not personal_data.uses_app(s, user, query["app_id"]):
+        raise Problem(404, "not_found", "No such user of this app.")
+    data = personal_data.gather(s, user, app_id=query["app_id"])
+    audit_log.append(s, f"{role}:{reader.id}", "staff.read", f"user:{user_id}", app=query["app_id"])
     s.commit()
-    return personal_data.gather(s, user)
+    return data
 
 
 @blp.route("/admin/requests")
@@ -117,11 +120,16 @@ def read_user_data(user_id: str):
 @blp.response(200, RequestSchema(many=True))
 @blp.doc(security=AUTH)
 def list_requests(query: dict):
-    """Rights requests by due date: what the DPO must answer next."""
-    staff("dpo")
-    rows = db.session().scalars(
+    """Rights requests of your apps by due date: what the DPO must answer next."""
+    s = db.session()
+    apps = staff.apps_for(s, current_user(), "dpo")
+    if query["app_id"] is not None:
+        apps = [a for a in apps if a == query["app_id"]]
+    if not apps:
+        raise Problem(404, "not_found", "The requested URL was not found on the server.")
+    rows = s.scalars(
         select(RightsRequest)
-        .where(RightsRequest.status == query["status"])
+        .where(RightsRequest.status == query["status"], RightsRequest.app_id.in_(apps))
         .order_by(RightsRequest.due_at)
         .limit(500)
     )
@@ -134,12 +142,15 @@ def list_requests(query: dict):
 @blp.doc(security=AUTH)
 def extend_request(body: dict, request_id: str):
     """Extend a request's deadline, with a reason; the extension is recorded and audited."""
-    dpo = staff("dpo")
+    dpo = current_user()
     s = db.session()
     row = s.get(RightsRequest, request_id)
-    if row is None or row.status != "pending":
+    role = staff.role_on(s, dpo, row.app_id if row else None)
+    if row is None or row.status != "pending" or role not in staff.MAY["dpo"]:
         raise Problem(404, "not_found", "No pending request with this id.")
-    rights.extend(s, row, Deadline(body["within"], body["unit"]), body["reason"], f"dpo:{dpo.id}")
+    rights.extend(
+        s, row, Deadline(body["within"], body["unit"]), body["reason"], f"{role}:{dpo.id}"
+    )
     s.commit()
     return request_view(row)
 
@@ -149,10 +160,13 @@ def extend_request(body: dict, request_id: str):
 @blp.response(201, IncidentSchema)
 @blp.doc(security=AUTH)
 def record_incident(body: dict):
-    """Record a breach; affected users are notified at once; the 72-hour clock starts."""
-    admin = staff("admin")
+    """Record a breach of one app's data; its affected users are notified at once; the
+    72-hour clock starts. Only the app's own users are sent a notice."""
+    admin = current_user()
     s = db.session()
+    staff.require(s, admin, "admin", body["app_id"])
     row = Incident(
+        app_id=body["app_id"],
         title=body["title"],
         description=body["description"],
         categories=body["categories"],
@@ -163,7 +177,7 @@ def record_incident(body: dict):
     notified = 0
     for user_id in body["affected_users"]:
         user = s.get(User, user_id)
-        if user is not None and user.phone:
+        if user is not None and user.phone and personal_data.uses_app(s, user, row.app_id):
             otp.sender().send(
                 s,
                 user.phone,
@@ -191,23 +205,26 @@ def record_incident(body: dict):
 @blp.response(200, IncidentSchema)
 @blp.doc(security=AUTH)
 def incident(incident_id: str):
-    """An incident and its clock."""
-    staff("auditor")
-    row = db.session().get(Incident, incident_id)
-    if row is None:
+    """An incident of one of your apps, and its clock."""
+    s = db.session()
+    row = s.get(Incident, incident_id)
+    if row is None or staff.role_on(s, current_user(), row.app_id) not in staff.MAY["auditor"]:
         raise Problem(404, "not_found", "No such incident.")
     return _incident_view(row)
 
 
 @blp.route("/admin/consent-records")
+@limited("HEAVY_LIMIT_PER_USER")
 @blp.arguments(RecordsQuery, location="query")
 @blp.response(200, ConsentRecords)
 @blp.doc(security=AUTH)
 def consent_records(query: dict):
     """Consent records in the spirit of ISO/IEC TS 27560: one record per subject and
-    purpose, with its events. Pseudonymous: subjects are ids, never phones."""
-    auditor = staff("auditor")
+    purpose, with its events. Pseudonymous: subjects are ids, never phones. The read is
+    audited and shown to every person in it, in their own ``GET /me/data``."""
+    auditor = current_user()
     s = db.session()
+    role = staff.require(s, auditor, "auditor", query["app_id"])
     records: dict[tuple, dict] = {}
     events = s.scalars(
         select(ConsentEvent).where(ConsentEvent.app_id == query["app_id"]).order_by(ConsentEvent.id)
@@ -236,9 +253,7 @@ def consent_records(query: dict):
         record["state"] = (
             "given" if e.granted else ("withdrawn" if e.action == "withdraw" else "refused")
         )
-    audit_log.append(
-        s, f"{auditor.role}:{auditor.id}", "staff.read", f"consent-records:{query['app_id']}"
-    )
+    audit_log.append(s, f"{role}:{auditor.id}", "staff.read", f"consent-records:{query['app_id']}")
     s.commit()
     return {
         "schema": "ISO/IEC TS 27560 (consent record and events)",
@@ -251,9 +266,12 @@ def consent_records(query: dict):
 @blp.response(200, AuditCheck)
 @blp.doc(security=AUTH)
 def verify_audit_log():
-    """Whether the audit log is intact (an auditor's check)."""
-    staff("auditor")
-    result = audit_log.verify(db.session())
+    """Whether the audit log is intact: an auditor's check, on any app (it shows counts,
+    nobody's data)."""
+    s = db.session()
+    if not staff.apps_for(s, current_user(), "auditor"):
+        raise Problem(404, "not_found", "The requested URL was not found on the server.")
+    result = audit_log.verify(s)
     return {
         "ok": result.ok,
         "entries": result.entries,

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app
 from flask_jwt_extended import get_jwt, jwt_required
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
 
-from .. import db
+from .. import db, limits
 from ..db import utcnow
-from ..extensions import limiter
 from ..models import User
 from ..problems import Problem
-from ..services import ledger, otp, passwords, phones, tokens
+from ..services import backoff, ledger, otp, passwords, phones, tokens
 from .common import AUTH
 from .edge import Blueprint, InstallId, OneTimeCode, Text
 
@@ -70,15 +69,24 @@ class TokensSchema(Schema):
     user = fields.Nested(UserSchema)
 
 
-def _phone_key() -> str:
-    body = request.get_json(silent=True)
-    raw = body.get("phone") if isinstance(body, dict) else None
-    return f"phone:{raw}" if isinstance(raw, str) else "phone:?"
+def login_guards(phone: str) -> list[backoff.Guarded]:
+    """Guesses at a password or code: counted per phone (cleared by a success) and per
+    client (a client trying many phones)."""
+    return [
+        backoff.Guarded(
+            "login." + limits.phone_key(phone), backoff.rule("LOGIN_FREE_ATTEMPTS_PER_PHONE")
+        ),
+        backoff.Guarded(
+            "login." + limits.client(),
+            backoff.rule("LOGIN_FREE_ATTEMPTS_PER_CLIENT", "LOGIN_CLIENT_BACKOFF_MAX_SECONDS"),
+            clear_on_success=False,
+        ),
+    ]
 
 
 @blp.route("/auth/code", methods=["POST"])
-@limiter.limit(lambda: current_app.config["OTP_LIMIT_PER_PHONE"], key_func=_phone_key)
-@limiter.limit(lambda: current_app.config["OTP_LIMIT_PER_CLIENT"])
+@limits.limited("OTP_LIMIT_PER_PHONE", key=limits.body_phone("phone"))
+@limits.limited("OTP_LIMIT_PER_CLIENT", key=limits.client)
 @blp.arguments(CodeRequest)
 @blp.response(202, CodeSent)
 def send_code(body: dict):
@@ -91,15 +99,18 @@ def send_code(body: dict):
 
 
 @blp.route("/auth/register", methods=["POST"])
+@limits.limited("REGISTER_LIMIT_PER_CLIENT", key=limits.client)
 @blp.arguments(RegisterRequest)
 @blp.response(201, TokensSchema)
 def register(body: dict):
     """Create an account from a verified phone; the install's consents become the user's."""
     s = db.session()
     phone = phones.normalise(body["phone"])
-    if s.scalar(select(User.id).where(User.phone == phone)):
-        raise Problem(409, "phone_taken", "An account with this phone exists; log in instead.")
+    # The code first: only the phone's owner learns whether it has an account.
     otp.verify(s, phone, "login", body["code"])
+    if s.scalar(select(User.id).where(User.phone == phone)):
+        s.commit()  # the code is used up either way
+        raise Problem(409, "phone_taken", "An account with this phone exists; log in instead.")
     user = User(
         phone=phone,
         password_hash=passwords.hash_password(body["password"]),
@@ -114,20 +125,26 @@ def register(body: dict):
 
 
 @blp.route("/auth/login", methods=["POST"])
+@limits.limited("LOGIN_LIMIT_PER_CLIENT", key=limits.client)
 @blp.arguments(LoginRequest)
 @blp.response(200, TokensSchema)
 def login(body: dict):
-    """Log in with a password or a one-time code."""
+    """Log in with a password or a one-time code. Wrong guesses are slowed down per phone
+    and per client (429 with Retry-After); an unknown phone is answered exactly like a
+    wrong password, in the same time."""
     s = db.session()
     phone = phones.normalise(body["phone"])
+    guards = login_guards(phone)
+    backoff.attempt(guards)
     user = s.scalar(select(User).where(User.phone == phone, User.status == "active"))
     if body["code"] is not None:
         otp.verify(s, phone, "login", body["code"])
         if user is None:
             s.commit()
             raise Problem(401, "invalid_credentials", "Phone or password is wrong.")
-    elif user is None or not passwords.verify_password(user.password_hash, body["password"]):
+    elif not passwords.verify_password(user.password_hash if user else None, body["password"]):
         raise Problem(401, "invalid_credentials", "Phone or password is wrong.")
+    backoff.succeeded(guards)
     ledger.link_install(s, user, body["install_id"])
     pair = tokens.issue(s, user)
     s.commit()

@@ -8,6 +8,7 @@ from flask import current_app, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from .. import db
+from ..limits import limited
 from ..problems import Problem
 from ..services import collection, idempotency, ledger, policies
 from .common import AUTH, current_user
@@ -56,6 +57,7 @@ def _idempotency_key() -> str:
 
 
 @blp.route("/collect", methods=["POST"])
+@limited("COLLECT_LIMIT_PER_USER")
 @blp.arguments(CollectRequest)
 @blp.response(200, CollectAnswer)
 @blp.doc(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 from geopy.distance import geodesic
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import select
 
 from .. import db
+from ..limits import limited
 from ..models import CallRecord, Customer
 from ..openapi import file_response
 from ..problems import Problem
@@ -65,13 +66,13 @@ class CallIn(Schema):
 
 
 class Here(Schema):
-    lat = fields.Float(validate=validate.Range(-90, 90))
-    lon = fields.Float(validate=validate.Range(-180, 180))
+    """Where the user stands: sent in the body, never in a URL (URLs end up in logs)."""
 
-
-class NearbyQuery(Schema):
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
     lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+
+
+class NearbyRequest(Here):
     radius_km = fields.Float(load_default=10, validate=validate.Range(0.01, 500))
 
 
@@ -97,6 +98,19 @@ class CallOut(Schema):
     id = fields.Integer()
     customer_id = fields.String()
     started_at = fields.DateTime()
+
+
+@blp.before_request
+def _no_coordinates_in_urls():
+    """A position in a query string would be written to every access log on its way:
+    refuse it, and say where it goes instead (the access log keeps no query)."""
+    if {"lat", "lon"} & set(request.args):
+        raise Problem(
+            422,
+            "coordinates_in_url",
+            "Send positions in the request body: POST /api/v1/customers/nearby, "
+            "POST /api/v1/customers/{id}/navigation.",
+        )
 
 
 def _context():
@@ -156,11 +170,10 @@ def create(body: dict):
 
 
 @blp.route("/customers", methods=["GET"])
-@blp.arguments(Here, location="query")
 @blp.response(200, CustomerOut(many=True))
 @blp.doc(security=AUTH)
-def list_customers(here: dict):
-    """The organization's customers (with distance and bearing when you give your position)."""
+def list_customers():
+    """The organization's customers (distances: POST /customers/nearby)."""
     _, s, member = _context()
     rows = s.scalars(
         select(Customer)
@@ -168,15 +181,18 @@ def list_customers(here: dict):
         .order_by(Customer.created_at)
         .limit(1000)
     )
-    return [_view(c, here) for c in rows]
+    return [_view(c) for c in rows]
 
 
-@blp.route("/customers/nearby")
-@blp.arguments(NearbyQuery, location="query")
+@blp.route("/customers/nearby", methods=["POST"])
+@limited("HEAVY_LIMIT_PER_USER")
+@blp.arguments(NearbyRequest)
 @blp.response(200, CustomerOut(many=True))
 @blp.doc(security=AUTH)
 def nearby(query: dict):
-    """Customers within a radius of a position, nearest first (geodesic distance)."""
+    """Customers within a radius of your position, nearest first (geodesic distance),
+    with distance and initial bearing. The position is in the body, so it stays out of
+    URLs and logs, and it is never stored."""
     _, s, member = _context()
     here = (query["lat"], query["lon"])
     box = query["radius_km"] / 111 + 0.01  # a degree of latitude is ~111 km: a cheap prefilter
@@ -198,12 +214,21 @@ def nearby(query: dict):
 
 
 @blp.route("/customers/<customer_id>")
-@blp.arguments(Here, location="query")
 @blp.response(200, CustomerOut)
 @blp.doc(security=AUTH)
-def read(here: dict, customer_id: str):
-    """One customer; navigation (distance, initial bearing) from ``lat``/``lon`` if given,
-    computed for the answer and never stored."""
+def read(customer_id: str):
+    """One customer of your organization."""
+    _, s, member = _context()
+    return _view(business.owned(s, Customer, customer_id, member.org_id))
+
+
+@blp.route("/customers/<customer_id>/navigation", methods=["POST"])
+@blp.arguments(Here)
+@blp.response(200, CustomerOut)
+@blp.doc(security=AUTH)
+def navigate(here: dict, customer_id: str):
+    """One customer, with the distance and initial bearing from your position (in the
+    body): computed for the answer, never stored, never in a URL."""
     _, s, member = _context()
     return _view(business.owned(s, Customer, customer_id, member.org_id), here)
 
@@ -235,6 +260,7 @@ def remove(customer_id: str):
 
 
 @blp.route("/customers/import", methods=["POST"])
+@limited("HEAVY_LIMIT_PER_USER")
 @blp.arguments(ImportIn)
 @blp.response(201, ImportOut)
 @blp.doc(security=AUTH)
@@ -288,6 +314,7 @@ def record_call(body: dict, customer_id: str):
 
 
 @blp.route("/customers/<customer_id>/qr.<fmt>")
+@limited("HEAVY_LIMIT_PER_USER")
 @blp.doc(security=AUTH, responses=file_response("PNG or SVG", "image/png", "image/svg+xml"))
 def customer_qr(customer_id: str, fmt: str):
     """The customer's QR code: a signed, random token — no id, no personal data."""

@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from marshmallow import Schema, fields
 
-from .. import db
-from ..extensions import limiter
+from .. import db, limits
 from ..problems import Problem
 from ..services import ledger, otp, phones, policies
 from ..services.keyed_hash import keyed_hash
@@ -48,7 +47,8 @@ def _minor_and_guardian(body: dict):
 
 
 @blp.route("/guardian/code", methods=["POST"])
-@limiter.limit(lambda: current_app.config["OTP_LIMIT_PER_CLIENT"])
+@limits.limited("OTP_LIMIT_PER_PHONE", key=limits.body_phone("guardian_phone"))
+@limits.limited("OTP_LIMIT_PER_CLIENT", key=limits.client)
 @blp.arguments(GuardianCodeRequest)
 @blp.response(202, CodeSent)
 @blp.doc(security=AUTH)

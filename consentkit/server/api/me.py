@@ -10,11 +10,13 @@ from ...policy import taxonomy
 from ...policy.payloads import validate_payload
 from .. import db
 from ..db import utcnow
+from ..limits import limited
 from ..models import CollectedItem, Membership, RightsRequest
 from ..openapi import file_response
 from ..problems import Problem
 from ..services import (
     audit_log,
+    backoff,
     jobs,
     otp,
     passwords,
@@ -77,6 +79,10 @@ class DataAnswer(Schema):
     categories = fields.Dict()
     devices = fields.List(fields.Dict())
     consents = fields.List(fields.Dict())
+    staff_reads = fields.List(
+        fields.Dict(),
+        metadata={"description": "each time staff read your data: when, app, role"},
+    )
 
 
 class ProfileAnswer(Schema):
@@ -113,15 +119,18 @@ def request_view(row: RightsRequest) -> dict:
 
 
 @blp.route("/me/data")
+@limited("HEAVY_LIMIT_PER_USER")
 @blp.arguments(AppQuery, location="query")
 @blp.response(200, DataAnswer)
 @blp.doc(security=AUTH)
 def access(query: dict):
-    """All personal data about you, by category, each with purpose, consent and retention."""
+    """All personal data about you, by category, each with purpose, consent and
+    retention, and every time staff read it."""
     user = current_user()
     s = db.session()
     manifest = policies.current(s, query["app_id"])
     data = personal_data.gather(s, user)
+    data["staff_reads"] = personal_data.staff_reads(s, user)
     # Recorded after the reading: the audit log's head is held only for the two appends.
     row = rights.open_request(s, user, manifest, "access")
     rights.complete(s, row, {"categories": len(data["categories"])})
@@ -214,6 +223,7 @@ def correct_profile(body: dict):
 
 
 @blp.route("/me/exports", methods=["POST"])
+@limited("EXPORT_LIMIT_PER_USER")
 @blp.arguments(AppQuery)
 @blp.response(202, RequestSchema)
 @blp.doc(security=AUTH)
@@ -274,10 +284,16 @@ def cancel_account(body: dict):
     user = current_user()
     s = db.session()
     manifest = policies.current(s, body["app_id"])
+    # A stolen access token must not become a way to guess the password.
+    guards = [
+        backoff.Guarded(f"cancel.user:{user.id}", backoff.rule("LOGIN_FREE_ATTEMPTS_PER_PHONE"))
+    ]
+    backoff.attempt(guards)
     if body["code"] is not None:
         otp.verify(s, user.phone, "verify", body["code"])
     elif not passwords.verify_password(user.password_hash, body["password"]):
         raise Problem(401, "invalid_credentials", "The password is wrong.")
+    backoff.succeeded(guards)
     serial.lock_subject(s, f"user:{user.id}")
     user.status = "cancelled"
     revoke_all(s, user, "account_cancelled")

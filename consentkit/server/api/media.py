@@ -10,11 +10,11 @@ from sqlalchemy import select
 from ...policy import taxonomy
 from .. import db
 from ..db import utcnow
+from ..limits import limited
 from ..models import CollectedItem, Membership, Product
 from ..openapi import file_response
 from ..problems import Problem
-from ..services import collection, images, ledger, policies
-from ..services.storage import storage
+from ..services import collection, images, ledger, policies, storage
 from .common import AUTH, current_user
 from .edge import Blueprint, CategoryKey, Identifier
 
@@ -88,6 +88,20 @@ def _check(manifest, consents, form: dict) -> collection.Use:
         ) from None
 
 
+def decode_budget() -> images.DecodeBudget:
+    """This process's budget of pixels decoded at once (made in the process that uses it,
+    so that every gunicorn worker has its own)."""
+    app = current_app
+    budget = app.extensions.get("consentkit.decode_budget")
+    if budget is None:
+        images.return_large_buffers()
+        pixels = app.config["MEDIA_DECODE_BUDGET_PIXELS"] or app.config["MEDIA_MAX_PIXELS"]
+        budget = app.extensions.setdefault(
+            "consentkit.decode_budget", images.DecodeBudget(int(pixels))
+        )
+    return budget
+
+
 def _process(upload_file, keep_gps: bool) -> images.ProcessedImage:
     cfg = current_app.config
     upload_file.stream.seek(0)
@@ -97,10 +111,13 @@ def _process(upload_file, keep_gps: bool) -> images.ProcessedImage:
         keep_gps=keep_gps,
         max_bytes=cfg["MEDIA_MAX_BYTES"],
         max_pixels=cfg["MEDIA_MAX_PIXELS"],
+        budget=decode_budget(),
+        wait=cfg["MEDIA_DECODE_WAIT_SECONDS"],
     )
 
 
 @blp.route("/media", methods=["POST"])
+@limited("MEDIA_LIMIT_PER_USER")
 @blp.arguments(MediaForm, location="form", content_type="multipart/form-data")
 @blp.response(201, MediaAnswer)
 @blp.doc(
@@ -143,10 +160,10 @@ def upload(form: dict):
     if keep_gps and not _location_allowed(manifest, consents, form["purpose"]):
         processed = _process(upload_file, keep_gps=False)
     now = utcnow()
-    store = storage()
     suffix = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}[processed.mime]
-    address = store.put(processed.data, suffix)
-    thumb = store.put(processed.thumbnail, ".jpg")
+    # The item's own files, in its owner's folder: nobody else's deletion can reach them.
+    address = storage.put(s, processed.data, suffix, user.id)
+    thumb = storage.put(s, processed.thumbnail, ".jpg", user.id)
     payload = {
         "file": address,
         "thumbnail": thumb,
@@ -205,7 +222,7 @@ def download(query: dict, item_id: int):
     if item is None:
         raise Problem(404, "not_found", "No such media.")
     key = "thumbnail" if query["thumbnail"] else "file"
-    data = storage().get(item.payload[key])
+    data = storage.storage().get(item.payload[key])
     if data is None:
         raise Problem(404, "not_found", "No such media.")
     return Response(data, mimetype="image/jpeg" if query["thumbnail"] else item.payload["mime"])

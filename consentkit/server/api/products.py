@@ -6,6 +6,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from .. import db
+from ..limits import limited
 from ..models import CollectedItem, Product
 from ..openapi import file_response
 from ..problems import Problem
@@ -89,6 +90,7 @@ def read(product_id: str):
 
 
 @blp.route("/products/<product_id>/qr.<fmt>")
+@limited("HEAVY_LIMIT_PER_USER")
 @blp.doc(security=AUTH, responses=file_response("PNG or SVG", "image/png", "image/svg+xml"))
 def product_qr(product_id: str, fmt: str):
     """The product's QR code: a signed, random token — no id, no personal data."""

@@ -1,8 +1,17 @@
 """The server's tables, one module per part of the domain."""
 
 from ..db import Base
-from .accounts import InstallLink, OtpCode, TokenFamily, User
-from .business import CallRecord, Customer, Membership, Order, Organization, Product, QrToken
+from .accounts import InstallLink, OtpCode, StaffGrant, TokenFamily, User
+from .business import (
+    CallRecord,
+    Customer,
+    Invitation,
+    Membership,
+    Order,
+    Organization,
+    Product,
+    QrToken,
+)
 from .collection import CollectedItem, IdempotencyRecord
 from .consents import ConsentEvent, ConsentReceipt
 from .devices import Device, DeviceIdentifier
@@ -24,6 +33,7 @@ __all__ = [
     "IdempotencyRecord",
     "Incident",
     "InstallLink",
+    "Invitation",
     "Membership",
     "Order",
     "Organization",
@@ -33,6 +43,7 @@ __all__ = [
     "Product",
     "QrToken",
     "RightsRequest",
+    "StaffGrant",
     "TokenFamily",
     "User",
 ]

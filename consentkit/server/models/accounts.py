@@ -1,4 +1,4 @@
-"""Users, one-time codes, refresh-token families and install links."""
+"""Users, their staff roles, one-time codes, refresh-token families and install links."""
 
 from __future__ import annotations
 
@@ -19,10 +19,21 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     birth_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | cancelled | purged
-    role: Mapped[str] = mapped_column(  # user | auditor | dpo | admin
-        String(16), default="user", server_default="user"
-    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffGrant(Base):
+    """A staff role on one app (``auditor``, ``dpo`` or ``admin``). Staff reach another
+    person's data only through an app they hold a role on; nothing else is granted."""
+
+    __tablename__ = "staff_grants"
+
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    app_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class OtpCode(Base):

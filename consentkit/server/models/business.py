@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Numeric, String
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, UTCDateTime, utcnow
@@ -25,7 +25,8 @@ class Organization(Base):
 
 
 class Membership(Base):
-    """A user belongs to one organization, as ``member`` or ``admin``."""
+    """A user belongs to one organization, as ``member`` or ``admin`` — by creating it or
+    by accepting an invitation."""
 
     __tablename__ = "memberships"
 
@@ -36,6 +37,38 @@ class Membership(Base):
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[str] = mapped_column(String(8), default="member")
+
+
+class Invitation(Base):
+    """An organization's offer of membership to a phone number. Nobody joins an
+    organization without accepting; until then the invitation names a keyed hash of the
+    number, so the number of someone who never accepts is not stored."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        # One open invitation per organization and number: a twin invitation is a 409.
+        Index(
+            "uq_invitations_pending",
+            "org_id",
+            "phone_hash",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_invitations_phone_hash", "phone_hash"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    phone_hint: Mapped[str] = mapped_column(String(8))  # the last four digits, for the admin
+    role: Mapped[str] = mapped_column(String(8), default="member")
+    invited_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # pending | accepted | declined | revoked
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Customer(Base):

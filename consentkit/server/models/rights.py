@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, UTCDateTime, utcnow
@@ -43,6 +43,8 @@ class AuditEntry(Base):
     both take the place after the same entry."""
 
     __tablename__ = "audit_log"
+    # A person's entries (the staff reads GET /me/data shows them) found without a scan.
+    __table_args__ = (Index("ix_audit_log_subject_action", "subject", "action"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     position: Mapped[int] = mapped_column(unique=True)
@@ -72,6 +74,7 @@ class Incident(Base):
     __tablename__ = "incidents"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    app_id: Mapped[str | None] = mapped_column(String(64), index=True)  # None: before 0007
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(String(4000))
     categories: Mapped[list[str]] = mapped_column(JSON)

@@ -8,6 +8,13 @@ from sqlalchemy.orm import Session
 from ..models import ConsentEvent, Membership, User
 from ..problems import Problem
 from . import ledger, policies
+from .keyed_hash import keyed_hash
+
+
+def invitee_key(e164: str) -> str:
+    """Whom an invitation is for: a keyed hash of the number, so that the number of
+    someone who never joins is not stored."""
+    return keyed_hash(e164, context="invitation")
 
 
 def membership(db: Session, user: User) -> Membership:

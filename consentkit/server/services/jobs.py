@@ -46,7 +46,8 @@ def build_export(db: Session, request: RightsRequest) -> dict[str, Any]:
                 if isinstance(value, dict) and value.get("file"):
                     content = storage().get(value["file"])
                     if content is not None:
-                        zf.writestr(f"media/{item['id']}-{value['file']}", content)
+                        name = value["file"].rsplit("/", 1)[-1]
+                        zf.writestr(f"media/{item['id']}-{name}", content)
     path = exports_folder() / f"{request.id}.zip"
     path.write_bytes(buffer.getvalue())
     return {

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import (
+    AuditEntry,
     CollectedItem,
     ConsentEvent,
     ConsentReceipt,
@@ -63,6 +64,8 @@ def gather(db: Session, user: User, app_id: str | None = None) -> dict[str, Any]
     device_q = select(Device).where(
         or_(Device.user_id == user.id, Device.install_id.in_(installs or [""]))
     )
+    if app_id:
+        device_q = device_q.where(Device.app_id == app_id)
     for device in db.scalars(device_q):
         ids = db.scalars(select(DeviceIdentifier).where(DeviceIdentifier.device_id == device.id))
         devices.append(
@@ -84,11 +87,12 @@ def gather(db: Session, user: User, app_id: str | None = None) -> dict[str, Any]
                 ],
             }
         )
-    consents = db.scalars(
-        select(ConsentEvent)
-        .where(or_(ConsentEvent.user_id == user.id, ConsentEvent.install_id.in_(installs or [""])))
-        .order_by(ConsentEvent.id)
+    consent_q = select(ConsentEvent).where(
+        or_(ConsentEvent.user_id == user.id, ConsentEvent.install_id.in_(installs or [""]))
     )
+    if app_id:
+        consent_q = consent_q.where(ConsentEvent.app_id == app_id)
+    consents = db.scalars(consent_q.order_by(ConsentEvent.id))
     return {
         "profile": {
             "id": user.id,
@@ -111,6 +115,72 @@ def gather(db: Session, user: User, app_id: str | None = None) -> dict[str, Any]
             for c in consents
         ],
     }
+
+
+def uses_app(db: Session, user: User, app_id: str) -> bool:
+    """Whether ``user`` is a subject of ``app_id``: consented, registered a device or sent
+    data there (what an app's staff may be shown is limited to its own subjects)."""
+    installs = installs_of(db, user) or [""]
+    for query in (
+        select(ConsentEvent.id).where(
+            ConsentEvent.app_id == app_id,
+            or_(ConsentEvent.user_id == user.id, ConsentEvent.install_id.in_(installs)),
+        ),
+        select(Device.id).where(
+            Device.app_id == app_id,
+            or_(Device.user_id == user.id, Device.install_id.in_(installs)),
+        ),
+        select(CollectedItem.id).where(
+            CollectedItem.app_id == app_id, CollectedItem.user_id == user.id
+        ),
+    ):
+        if db.scalar(query.limit(1)) is not None:
+            return True
+    return False
+
+
+def staff_reads(db: Session, user: User) -> list[dict[str, Any]]:
+    """Every time staff read this person's data or the consent records that hold theirs:
+    when, on which app, in which role. From the audit log, where each read is written."""
+    reads = [
+        {
+            "at": e.at.isoformat(),
+            "app_id": e.details.get("app"),
+            "role": e.actor.split(":", 1)[0],
+            "read": "your data",
+        }
+        for e in db.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.subject == f"user:{user.id}", AuditEntry.action == "staff.read")
+            .order_by(AuditEntry.position)
+        )
+    ]
+    installs = installs_of(db, user) or [""]
+    first_consent = dict(
+        db.execute(
+            select(ConsentEvent.app_id, func.min(ConsentEvent.recorded_at))
+            .where(or_(ConsentEvent.user_id == user.id, ConsentEvent.install_id.in_(installs)))
+            .group_by(ConsentEvent.app_id)
+        ).all()
+    )
+    if first_consent:
+        subjects = [f"consent-records:{app}" for app in first_consent]
+        for e in db.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.subject.in_(subjects), AuditEntry.action == "staff.read")
+            .order_by(AuditEntry.position)
+        ):
+            app = e.subject.split(":", 1)[1]
+            if first_consent[app] <= e.at:
+                reads.append(
+                    {
+                        "at": e.at.isoformat(),
+                        "app_id": app,
+                        "role": e.actor.split(":", 1)[0],
+                        "read": "the app's consent records, yours among them",
+                    }
+                )
+    return sorted(reads, key=lambda r: r["at"])
 
 
 def receipts_of(db: Session, user: User) -> list[dict[str, Any]]:

@@ -24,18 +24,22 @@ from ..models import (
     Customer,
     Device,
     IdempotencyRecord,
+    Incident,
     InstallLink,
+    Invitation,
     Membership,
     Order,
     OtpCode,
     OutboxMessage,
+    Product,
     QrToken,
     RightsRequest,
+    StaffGrant,
     TokenFamily,
     User,
 )
-from . import audit_log, serial
-from .storage import exports_folder, storage
+from . import audit_log, business, serial, storage
+from .storage import exports_folder
 
 # Fields of a held record that describe the transaction, not the person.
 KEPT_ON_ANONYMIZE = frozenset(
@@ -57,16 +61,17 @@ def hold_for(manifest: Manifest | None, category: str):
     return next((h for h in manifest.rights.holds if category in h.categories), None)
 
 
-def drop_media(payload: dict[str, Any] | None) -> None:
+def drop_media(db: Session, payload: dict[str, Any] | None) -> None:
+    """The item's files go when its row goes (at commit); they are the item's alone."""
     if isinstance(payload, dict):
         for key in ("file", "thumbnail"):
             if payload.get(key):
-                storage().delete(payload[key])
+                storage.discard(db, payload[key])
 
 
-def anonymize_item(item: CollectedItem, manifest: Manifest | None) -> None:
+def anonymize_item(db: Session, item: CollectedItem, manifest: Manifest | None) -> None:
     hold = hold_for(manifest, item.category)
-    drop_media(item.payload)
+    drop_media(db, item.payload)
     item.user_id = None
     item.payload = anonymize_payload(item.payload)
     item.anonymized = True
@@ -93,7 +98,7 @@ def purge_user(db: Session, user: User, manifests: dict[str, Manifest]) -> dict[
         ).where(CollectedItem.user_id == user.id)
     )
     for row in rows:
-        drop_media(row.payload)
+        drop_media(db, row.payload)
         hold = hold_for(manifests.get(row.app_id), row.category)
         if hold is None:
             continue
@@ -156,7 +161,12 @@ def purge_user(db: Session, user: User, manifests: dict[str, Manifest]) -> dict[
     if user.phone:
         db.execute(delete(OtpCode).where(OtpCode.phone == user.phone))
         db.execute(delete(OutboxMessage).where(OutboxMessage.phone == user.phone))
+        db.execute(
+            delete(Invitation).where(Invitation.phone_hash == business.invitee_key(user.phone))
+        )
+    db.execute(delete(StaffGrant).where(StaffGrant.user_id == user.id))
     counts["customers"] = _purge_business(db, user)
+    _forget_in_records(db, user)
     for request in db.scalars(
         select(RightsRequest).where(
             RightsRequest.user_id == user.id, RightsRequest.kind == "export"
@@ -169,8 +179,22 @@ def purge_user(db: Session, user: User, manifests: dict[str, Manifest]) -> dict[
     user.password_hash = None
     user.birth_date = None
     user.status = "purged"
+    storage.discard_owner(db, user.id)  # anything left in the person's media folder
     audit_log.append(db, "system", "account.purged", f"user:{user.id}", **counts)
     return counts
+
+
+def _forget_in_records(db: Session, user: User) -> None:
+    """Records that stay (they belong to an organization or to the breach register)
+    keep no link to the person: who made a product or sent an invitation is forgotten,
+    and an incident counts them without naming them."""
+    db.execute(update(Product).where(Product.created_by == user.id).values(created_by=None))
+    db.execute(update(Invitation).where(Invitation.invited_by == user.id).values(invited_by=None))
+    for incident in db.scalars(select(Incident)):
+        if user.id in (incident.affected_users or []):
+            incident.affected_users = [
+                "purged" if uid == user.id else uid for uid in incident.affected_users
+            ]
 
 
 def _purge_business(db: Session, user: User) -> int:
@@ -188,8 +212,35 @@ def _purge_business(db: Session, user: User) -> int:
     db.execute(delete(QrToken).where(QrToken.object_id.in_(created or [""])))
     db.execute(delete(CallRecord).where(CallRecord.user_id == user.id))
     db.execute(delete(Customer).where(Customer.created_by == user.id))
-    db.execute(delete(Membership).where(Membership.user_id == user.id))
+    member = db.get(Membership, user.id)
+    if member is not None:
+        db.delete(member)
+        db.flush()
+        _keep_an_admin(db, member.org_id)
     return len(created)
+
+
+def _keep_an_admin(db: Session, org_id: str) -> None:
+    """The organization's last admin was purged: so that its remaining members are not
+    left with nobody to manage them, one of them (the first by id) becomes admin, and the
+    audit log says so."""
+    members = list(
+        db.scalars(
+            select(Membership).where(Membership.org_id == org_id).order_by(Membership.user_id)
+        )
+    )
+    if members and not any(m.role == "admin" for m in members):
+        members[0].role = "admin"
+        audit_log.append(
+            db,
+            "system",
+            "org.role_changed",
+            f"org:{org_id}",
+            member=members[0].user_id,
+            before="member",
+            role="admin",
+            reason="the last admin's account was purged",
+        )
 
 
 def retention(
@@ -216,11 +267,11 @@ def retention(
         if dry_run:
             continue
         if action == "anonymize":
-            anonymize_item(item, manifest)
+            anonymize_item(db, item, manifest)
             item.keep_until = None  # anonymous now: nothing left to expire
             report["anonymized"] += 1
         else:
-            drop_media(item.payload)
+            drop_media(db, item.payload)
             db.delete(item)
             report["deleted"] += 1
     if not dry_run and (report["deleted"] or report["anonymized"]):

@@ -91,10 +91,10 @@ def delete_category(db: Session, user_id: str, manifest: Manifest, category: str
     held = any(category in h.categories for h in manifest.rights.holds)
     for item in list(items):
         if held:
-            purge.anonymize_item(item, manifest)
+            purge.anonymize_item(db, item, manifest)
             counts["anonymized"] += 1
         else:
-            purge.drop_media(item.payload)
+            purge.drop_media(db, item.payload)
             db.delete(item)
             counts["deleted"] += 1
     return counts

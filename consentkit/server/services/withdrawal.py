@@ -79,9 +79,9 @@ def _collected_items(sweep: Sweep, effects: Effects) -> None:
     held = sweep.action == "anonymize" or hold_for(sweep.manifest, sweep.category) is not None
     for row in rows:
         if held:
-            anonymize_item(row, sweep.manifest)
+            anonymize_item(sweep.db, row, sweep.manifest)
         else:
-            drop_media(row.payload)
+            drop_media(sweep.db, row.payload)
             sweep.db.delete(row)
     effects.add("collected_items", "anonymized" if held else "deleted", len(rows))
 

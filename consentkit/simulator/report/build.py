@@ -34,11 +34,11 @@ def _what(e: dict[str, Any]) -> str:
     if e.get("api") and e.get("detail"):
         return f"{e['api']} ({e['detail']})"  # which identifier, which file
     return str(
-        e.get("feature")
-        or e.get("api")
+        e.get("api")  # reads and uploads name their feature too: say what they were
+        or e.get("endpoint")
+        or e.get("feature")
         or e.get("permission")
         or ", ".join(e.get("permissions", []))
-        or e.get("endpoint")
         or e.get("version")
         or e.get("step")
         or ""

@@ -15,7 +15,7 @@ import yaml
 
 from ...policy import Manifest
 from .checks import CHECKS, FINISH, Policy
-from .state import DeviceState
+from .state import DeviceState, People
 
 __all__ = ["Finding", "Rule", "audit", "catalogue"]
 
@@ -64,6 +64,8 @@ def audit(events: list[dict[str, Any]], manifests: dict[str, Manifest]) -> list[
         for kind in rule.on:
             by_type[kind].append(rule)
     policies = {app: Policy(m) for app, m in manifests.items()}
+    people = People.of([e for e in events if e["app"] in policies])
+    below_sdk = _phone_witnessed(events)
     states: dict[tuple[str, str], DeviceState] = {}
     findings: list[Finding] = []
     for e in events:
@@ -71,9 +73,11 @@ def audit(events: list[dict[str, Any]], manifests: dict[str, Manifest]) -> list[
         if policy is None:
             continue
         key = (e["app"], e["device"])
+        if e.get("source") == "sdk" and (key, e["type"]) in below_sdk:
+            continue  # the phone saw it too, and more: read the phone's witness only
         state = states.get(key)
         if state is None:
-            state = states[key] = DeviceState()
+            state = states[key] = DeviceState(people=people)
         for rule in by_type.get(e["type"], ()):
             breach = CHECKS[rule.id](e, state, policy)
             if breach is not None:
@@ -106,3 +110,21 @@ def audit(events: list[dict[str, Any]], manifests: dict[str, Manifest]) -> list[
                         )
                     )
     return findings
+
+
+# Event types the phone reports from below the SDK; where a device's trace has them from
+# the phone, the SDK's reports of the same kind are a second witness of the same thing.
+PHONE_WITNESS = {
+    "api.read": "os",
+    "net.upload": "network",
+    "permission.request": "os",
+    "permission.result": "os",
+}
+
+
+def _phone_witnessed(events: list[dict[str, Any]]) -> set[tuple[tuple[str, str], str]]:
+    return {
+        ((e["app"], e["device"]), e["type"])
+        for e in events
+        if PHONE_WITNESS.get(e["type"]) == e.get("source")
+    }
