@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..policy import Manifest, ManifestInvalid, load_manifest
-from .exit_codes import ExitCode
+from ..simulator.exit_codes import ExitCode
 from .simulate import output_options
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from ..examples import examples_dir
-from .exit_codes import for_summary
-from .simulate import print_summary
+from ..simulator.exit_codes import for_summary
+from ..simulator.summary import print_summary
 
 SEED_DEVICES = 6
 

@@ -8,6 +8,7 @@ manifest validator, the server's jobs and the SDK's cooldowns agree.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 import isodate
 
@@ -32,6 +33,12 @@ def parse_duration(text: str, *, words: bool = True) -> timedelta | isodate.Dura
     """Parse a manifest duration; words come back as themselves."""
     if not isinstance(text, str):
         raise DurationError(f"expected an ISO-8601 duration such as P7D, got {text!r}")
+    return _parse(text, words)
+
+
+@lru_cache(maxsize=512)
+def _parse(text: str, words: bool) -> timedelta | isodate.Duration | str:
+    """Cached: a manifest names a handful of durations, read for every item collected."""
     if words and text in DURATION_WORDS:
         return text
     if not text.startswith("P"):

@@ -302,7 +302,7 @@ def _run_one(args: tuple[str, DeviceSpec, tuple[str, ...], str | None]) -> Devic
     try:
         host = _worker_host(run_id, manifests, server_url)
     except Exception as exc:
-        return _lost(spec, DeviceError.of("server", exc))
+        return lost_device(spec, DeviceError.of("server", exc))
     result = run_device(spec, host)
     _DONE_HERE[0] += 1
     if multiprocessing.parent_process() is not None and _DONE_HERE[0] % FREEZE_EVERY == 1:
@@ -314,7 +314,7 @@ def _run_one(args: tuple[str, DeviceSpec, tuple[str, ...], str | None]) -> Devic
     return result
 
 
-def _lost(spec: DeviceSpec, error: DeviceError) -> DeviceResult:
+def lost_device(spec: DeviceSpec, error: DeviceError) -> DeviceResult:
     """The result of a device that never ran, or whose process died under it."""
     app = load_app(spec.job.app_file, spec.job.app_name)
     return DeviceResult(
@@ -367,7 +367,7 @@ def run_fleet(
             try:
                 result = future.result()
             except Exception as exc:  # the worker process died (os._exit, a native crash)
-                result = _lost(futures[future], DeviceError.of("worker", exc))
+                result = lost_device(futures[future], DeviceError.of("worker", exc))
             results.append(result)
             on_device(result)
     return sorted(results, key=lambda r: order[r.device])

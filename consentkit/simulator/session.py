@@ -17,7 +17,7 @@ from .report import build, render_html, to_junit, to_sarif
 from .rules import audit
 from .run import DeviceResult, Job, load_app, run_fleet
 
-__all__ = ["Outcome", "simulate"]
+__all__ = ["Outcome", "report_run", "simulate"]
 
 
 @dataclass
@@ -70,8 +70,6 @@ def simulate(
     the JUnit and SARIF files when asked); a device's error never stops the others."""
     started = time.perf_counter()
     total = sum(j.devices for j in jobs)
-    apps = {(j.app_file, j.app_name): load_app(j.app_file, j.app_name) for j in jobs}
-    manifests = {app.manifest.id: app.manifest for app in apps.values()}
     with FleetProgress(title, total, console=console, enabled=show_progress) as progress:
         results = run_fleet(
             jobs,
@@ -80,14 +78,43 @@ def simulate(
             server_url=server_url,
             on_device=lambda r: progress.done(bool(r.errors)),
         )
-    results.sort(key=lambda r: r.device)
+    return report_run(
+        jobs,
+        results,
+        out=out,
+        seed=seed,
+        server=server_url or "embedded",
+        title=title,
+        seconds=time.perf_counter() - started,
+        junit=junit,
+        sarif=sarif,
+    )
+
+
+def report_run(
+    jobs: list[Job],
+    results: list[DeviceResult],
+    *,
+    out: str | Path,
+    seed: int,
+    server: str,
+    title: str,
+    seconds: float,
+    junit: str | Path | None = None,
+    sarif: str | Path | None = None,
+) -> Outcome:
+    """Audit the devices of a run, wherever they ran (here, or on Locust workers), and
+    write its trace and reports."""
+    apps = {(j.app_file, j.app_name): load_app(j.app_file, j.app_name) for j in jobs}
+    manifests = {app.manifest.id: app.manifest for app in apps.values()}
+    results = sorted(results, key=lambda r: r.device)
     findings = _audit_results(results, manifests)
     meta = {
         "title": title,
         "seed": seed,
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "duration_s": round(time.perf_counter() - started, 1),
-        "server": server_url or "embedded",
+        "duration_s": round(seconds, 1),
+        "server": server,
         "jobs": [j.__dict__ for j in jobs],
     }
     report = build(results, findings, manifests, meta)

@@ -53,3 +53,28 @@ def test_registering_again_updates_the_install(api, client):
     body["app_version"] = "1.1.0"
     second = client.post("/api/v1/devices", json=body).json
     assert first["id"] == second["id"] and second["app_version"] == "1.1.0"
+
+
+def test_withdrawing_a_purpose_deletes_the_identifiers_accepted_for_it(api, client, app):
+    """The fieldnotes policy declares the Android ID for security and ads measurement, and
+    deletes it on withdrawal: withdrawing ads measurement removes that one, not the other."""
+    install = new_install()
+    tokens = api.register(install_id=install)
+    auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+    purposes = {"account": True, "security": True, "ads_measurement": True}
+    assert api.consent(tokens["access_token"], purposes=purposes).status_code == 201
+    ids = [
+        {"category": "user.device.device_id.android_id", "purpose": p, "value": "aid-9"}
+        for p in ("security", "ads_measurement")
+    ]
+    r = client.post("/api/v1/devices", json=_device(install, ids), headers=auth)
+    assert [i["status"] for i in r.json["identifiers"]] == ["accepted", "accepted"]
+    r = client.post(
+        "/api/v1/consents/withdraw",
+        json={"app_id": "fieldnotes", "purposes": ["ads_measurement"]},
+        headers=auth,
+    )
+    assert r.status_code == 200 and r.json["effects"]["deleted"] == 1
+    with app.app_context():
+        left = [row.purpose for row in db.session().scalars(select(DeviceIdentifier))]
+    assert left == ["security"]

@@ -7,8 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from consentkit.cli import main
-from consentkit.commands.exit_codes import ExitCode
 from consentkit.examples import examples_dir
+from consentkit.simulator.exit_codes import ExitCode
 
 APPS = Path(__file__).parent / "apps"
 SMOKE = str(examples_dir() / "scenarios" / "smoke.yaml")

@@ -15,8 +15,8 @@ from junitparser import Error, Failure, JUnitXml
 from sarif_pydantic import Sarif
 
 from consentkit.cli import main
-from consentkit.commands.exit_codes import ExitCode
 from consentkit.examples import examples_dir
+from consentkit.simulator.exit_codes import ExitCode
 from consentkit.simulator.report import build, to_junit
 from consentkit.simulator.rules import catalogue
 from consentkit.simulator.run import DeviceResult

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from consentkit.cli import main
-from consentkit.commands.exit_codes import ExitCode, for_summary
 from consentkit.examples import examples_dir
 from consentkit.simulator import run as run_module
+from consentkit.simulator.exit_codes import ExitCode, for_summary
 from consentkit.simulator.personas import persona
 from consentkit.simulator.run import Job, run_fleet
 from consentkit.simulator.steps import years_before

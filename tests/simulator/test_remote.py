@@ -13,8 +13,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from consentkit.cli import main
-from consentkit.commands.exit_codes import ExitCode
 from consentkit.examples import examples_dir
+from consentkit.simulator.exit_codes import ExitCode
 
 
 def _free_port() -> int:

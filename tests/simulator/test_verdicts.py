@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from consentkit.commands.exit_codes import ExitCode
+from consentkit.simulator.exit_codes import ExitCode
 from consentkit.simulator.report.build import verdict
 
 

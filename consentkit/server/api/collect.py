@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 
-from flask import current_app, request
+from flask import current_app, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate, validates
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from .. import db
 from ..limits import limited
-from ..models import IdempotencyRecord
 from ..problems import Problem
-from ..services import collection, ledger, policies
+from ..services import collection, idempotency, ledger, policies
 from .common import AUTH, current_user
 from .edge import Blueprint, CategoryKey, Identifier, JsonValue
 
@@ -86,34 +81,12 @@ def collect_events(body: dict):
     # The subject's lock first: a withdrawal cannot commit between this check and the
     # insert, and a twin of this batch waits here and then finds its answer.
     state = ledger.locked_state(s, manifest, ledger.Subject(user=user))
-    raw = json.dumps(request.get_json(), sort_keys=True, separators=(",", ":"), default=str)
-    digest = hashlib.sha256(raw.encode()).hexdigest()
-    seen = s.scalar(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == user.id, IdempotencyRecord.key == key
-        )
-    )
-    if seen is not None:
-        if seen.request_hash != digest:
-            raise Problem(
-                422, "idempotency_key_reused", "This Idempotency-Key was used for another batch."
-            )
-        return seen.response
+    request_hash = idempotency.digest(request.get_json())
     answer = collection.collect(s, manifest, state, user, body["events"])
-    s.add(IdempotencyRecord(user_id=user.id, key=key, request_hash=digest, response=answer))
-    try:
-        s.commit()
-    except IntegrityError:
-        # The same batch raced in on another worker: its answer stands, ours is dropped.
-        s.rollback()
-        seen = s.scalar(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.user_id == user.id, IdempotencyRecord.key == key
-            )
-        )
-        if seen is None or seen.request_hash != digest:
-            raise Problem(
-                409, "conflict", "A concurrent request used this Idempotency-Key."
-            ) from None
-        return seen.response
-    return answer
+    if not idempotency.remember(s, user.id, key, request_hash, answer):
+        s.rollback()  # a retry: what this request stored goes, the first answer stands
+        return idempotency.replay(s, user.id, key, request_hash)
+    s.commit()
+    # Already plain JSON: answered as it is rather than dumped again field by field (a
+    # batch has 500 results); CollectAnswer documents the shape.
+    return jsonify(answer)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from ...policy import Manifest, taxonomy
@@ -84,39 +86,60 @@ def check_use(
     return Use(declared, verdict.event)
 
 
+@lru_cache(maxsize=4096)
+def _keep_until(collected_at: datetime, retention: str) -> datetime | None:
+    """Cached: a batch's events share a few moments, and calendar durations (``P1Y``)
+    are slow to add."""
+    end = add_duration(collected_at, retention)
+    return end if isinstance(end, datetime) else None
+
+
 def new_item(manifest: Manifest, use: Use, event: dict[str, Any], payload: Any, now: datetime):
-    keep_until = add_duration(event["collected_at"], use.declared.retention)
-    return CollectedItem(
-        app_id=manifest.id,
-        category=event["category"],
-        purpose=event["purpose"],
-        feature=event["feature"],
-        payload=payload,
-        consent_event_id=use.consent.id,
-        policy_version=use.consent.policy_version,
-        collected_at=event["collected_at"],
-        received_at=now,
-        keep_until=keep_until if isinstance(keep_until, datetime) else None,
-    )
+    """One accepted item as a row object (the media upload path)."""
+    return CollectedItem(**_row(manifest, use, event, payload, now))
+
+
+def _row(
+    manifest: Manifest, use: Use, event: dict[str, Any], payload: Any, now: datetime
+) -> dict[str, Any]:
+    return {
+        "app_id": manifest.id,
+        "category": event["category"],
+        "purpose": event["purpose"],
+        "feature": event["feature"],
+        "payload": payload,
+        "consent_event_id": use.consent.id,
+        "policy_version": use.consent.policy_version,
+        "collected_at": event["collected_at"],
+        "received_at": now,
+        "keep_until": _keep_until(event["collected_at"], use.declared.retention),
+    }
 
 
 def check_event(
-    manifest: Manifest, consents: ConsentState, index: int, event: dict[str, Any], now: datetime
-) -> tuple[dict[str, Any], CollectedItem | None]:
-    """The result of one event and, if accepted, the row to store."""
+    manifest: Manifest,
+    consents: ConsentState,
+    index: int,
+    event: dict[str, Any],
+    now: datetime,
+    uses: dict[tuple, Use | Refused] | None = None,
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The result of one event and, if accepted, the row to store.
+
+    ``uses`` remembers the decisions already taken in this batch: events of one category,
+    purpose, feature and moment share theirs."""
     category = event["category"]
-    try:
-        use = check_use(
-            manifest,
-            consents,
-            category,
-            event["purpose"],
-            event["feature"],
-            event["collected_at"],
-            now,
-        )
-    except Refused as refused:
-        return _reject(index, refused.code, refused.detail), None
+    key = (category, event["purpose"], event["feature"], event["collected_at"])
+    use = uses.get(key) if uses is not None else None
+    if use is None:
+        try:
+            use = check_use(manifest, consents, *key, now)
+        except Refused as refused:
+            use = refused
+        if uses is not None:
+            uses[key] = use
+    if isinstance(use, Refused):
+        return _reject(index, use.code, use.detail), None
     kind = taxonomy().categories[category].payload
     clean, errors = validate_payload(kind, event.get("payload"))
     if errors:
@@ -125,7 +148,13 @@ def check_event(
         ), None
     if use.declared.stored == "hashed":
         clean = {"hash": keyed_hash(str(clean.get("value", clean)), context=category)}
-    return {"index": index, "status": "accepted"}, new_item(manifest, use, event, clean, now)
+    return {"index": index, "status": "accepted"}, _row(manifest, use, event, clean, now)
+
+
+# Core, not the ORM's bulk path: the rows are plain dicts already.
+_INSERT = insert(CollectedItem.__table__).returning(
+    CollectedItem.__table__.c.id, sort_by_parameter_order=True
+)
 
 
 def collect(
@@ -135,17 +164,21 @@ def collect(
     user: User,
     events: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """Check a batch; store what is accepted; report on every event."""
+    """Check a batch; store what is accepted in one statement; report on every event."""
     now = utcnow()
-    results = []
+    results, rows, accepted_results = [], [], []
+    uses: dict[tuple, Use | Refused] = {}
     for i, event in enumerate(events):
-        result, item = check_event(manifest, consents, i, event, now)
-        if item is not None:
-            item.user_id = user.id
-            db.add(item)
-            db.flush()
-            result["id"] = item.id
-            result["consent_event_id"] = item.consent_event_id
+        result, row = check_event(manifest, consents, i, event, now, uses)
+        if row is not None:
+            row["user_id"] = user.id
+            rows.append(row)
+            accepted_results.append(result)
         results.append(result)
-    accepted = sum(r["status"] == "accepted" for r in results)
+    if rows:
+        ids = db.connection().execute(_INSERT, rows).scalars().all()
+        for result, row, item_id in zip(accepted_results, rows, ids, strict=True):
+            result["id"] = item_id
+            result["consent_event_id"] = row["consent_event_id"]
+    accepted = len(rows)
     return {"accepted": accepted, "rejected": len(results) - accepted, "results": results}

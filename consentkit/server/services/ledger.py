@@ -55,7 +55,9 @@ _USER_EVENTS = (
         ConsentEvent.app_id == bindparam("app"),
         or_(
             ConsentEvent.user_id == bindparam("user"),
-            ConsentEvent.install_id.in_(bindparam("installs", expanding=True)),
+            ConsentEvent.install_id.in_(
+                select(InstallLink.install_id).where(InstallLink.user_id == bindparam("user"))
+            ),
         ),
     )
     .order_by(ConsentEvent.recorded_at, ConsentEvent.id)
@@ -117,7 +119,8 @@ class ConsentState:
     events: list[ConsentEvent]
     lapsed_versions: frozenset[str] = frozenset()
     minor: bool = False
-    installs: tuple[str, ...] = ()  # the installs linked to the user, when there is one
+    # The installs linked to the user, once a consent change has needed them (None: not read).
+    installs: tuple[str, ...] | None = None
     locked: bool = False  # read under the subject's lock (``locked_state``)
 
     def latest(
@@ -215,10 +218,8 @@ def state(
     db: Session, manifest: Manifest, subject: Subject, *, locked: bool = False
 ) -> ConsentState:
     """Load the subject's history once; batch checks then run in memory."""
-    installs: list[str] = []
     if subject.user is not None:
-        installs = _installs(db, subject.user)
-        params = {"app": manifest.id, "user": subject.user.id, "installs": installs}
+        params = {"app": manifest.id, "user": subject.user.id}
         query = _USER_EVENTS
     else:
         if not subject.install_id:
@@ -238,7 +239,7 @@ def state(
     events = list(db.scalars(query, params))
     lapsed = policies.lapsed_versions(db, manifest.id)
     minor = is_minor(subject.user, manifest)
-    return ConsentState(manifest, events, lapsed, minor, tuple(installs), locked)
+    return ConsentState(manifest, events, lapsed, minor, None, locked)
 
 
 def locked_state(db: Session, manifest: Manifest, subject: Subject) -> ConsentState:

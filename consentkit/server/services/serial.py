@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -63,17 +63,20 @@ def chain_head(db: Session, name: str) -> ChainHead:
     The caller appends after ``head.position`` / ``head.hash`` and moves the head."""
     if not _postgres(db):
         _sqlite_write_lock(db)
-    locked = (
-        select(ChainHead)
-        .where(ChainHead.name == name)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    head = db.scalar(locked)
+    head = db.scalar(_HEAD, {"name": name})
     if head is None:  # the chain's first append ever
         insert = pg_insert if _postgres(db) else sqlite_insert
         db.execute(
             insert(ChainHead).values(name=name, position=0, hash=None).on_conflict_do_nothing()
         )
-        head = db.scalar(locked)
+        head = db.scalar(_HEAD, {"name": name})
     return head
+
+
+# Built once: every audited request runs it.
+_HEAD = (
+    select(ChainHead)
+    .where(ChainHead.name == bindparam("name"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from ...policy import Manifest
+from ...policy import Manifest, taxonomy
 from ..models import CollectedItem, ConsentEvent, Customer, Device, DeviceIdentifier, Order, User
 from .purge import anonymize_item, drop_media, hold_for
 
@@ -88,6 +88,8 @@ def _collected_items(sweep: Sweep, effects: Effects) -> None:
 
 def _device_identifiers(sweep: Sweep, effects: Effects) -> None:
     """An identifier cannot be made anonymous: anonymize deletes it too."""
+    if taxonomy().categories[sweep.category].payload != "identifier":
+        return
     devices = select(Device.id).where(
         Device.app_id == sweep.manifest.id, Device.user_id == sweep.user.id
     )
