@@ -26,6 +26,18 @@ from consentkit.server.services import policies
 from tests.conftest import FIELDNOTES
 
 PG_URL = os.environ.get("CONSENTKIT_TEST_POSTGRES_URL")
+# Every purpose of the contract example (tests/policy/fieldnotes.yaml), ticked.
+EVERY_PURPOSE = dict.fromkeys(
+    [
+        "account",
+        "security",
+        "customer_positioning",
+        "product_photos",
+        "customer_import",
+        "ads_measurement",
+    ],
+    True,
+)
 _pg_ready = False
 
 

@@ -5,14 +5,7 @@ from sqlalchemy import func, select
 from consentkit.server import db
 from consentkit.server.models import CollectedItem, ConsentEvent
 
-ALL = {
-    "account": True,
-    "security": True,
-    "customer_positioning": True,
-    "product_photos": True,
-    "customer_import": True,
-    "ads_measurement": True,
-}
+from .conftest import EVERY_PURPOSE
 
 
 def _now(**delta) -> str:
@@ -30,7 +23,7 @@ def _loc(**over):
     }
 
 
-def _user(api, purposes=ALL):
+def _user(api, purposes=EVERY_PURPOSE):
     tokens = api.register()
     r = api.consent(tokens["access_token"], purposes=purposes)
     assert r.status_code == 201, r.json

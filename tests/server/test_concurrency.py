@@ -23,17 +23,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from .conftest import new_phone
+from .conftest import EVERY_PURPOSE, new_phone
 from .live import PG_URL, live_server
-
-ALL_PURPOSES = {
-    "account": True,
-    "security": True,
-    "customer_positioning": True,
-    "product_photos": True,
-    "customer_import": True,
-    "ads_measurement": True,
-}
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -80,7 +71,7 @@ def register(http: httpx.Client, purposes: dict | None = None) -> dict:
         json={
             "app_id": "fieldnotes",
             "policy_version": version,
-            "purposes": purposes or ALL_PURPOSES,
+            "purposes": purposes or EVERY_PURPOSE,
         },
         headers=tokens["auth"],
     )

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, settings
 
 from consentkit.server.models import Base
 
-from .conftest import Api, make_app, publish_all
+from .conftest import EVERY_PURPOSE, Api, make_app, publish_all
 
 _folder = Path(tempfile.mkdtemp(prefix="consentkit-fuzz-"))
 APP = make_app(
@@ -21,14 +21,7 @@ _api = Api(APP.test_client())
 _tokens = _api.register()
 _api.consent(
     _tokens["access_token"],
-    purposes={
-        "account": True,
-        "security": True,
-        "customer_positioning": True,
-        "product_photos": True,
-        "customer_import": True,
-        "ads_measurement": True,
-    },
+    purposes=dict(EVERY_PURPOSE),
 )
 AUTH = {"Authorization": f"Bearer {_tokens['access_token']}"}
 APP.test_client().post("/api/v1/orgs", json={"name": "Fuzz"}, headers=AUTH)

@@ -22,7 +22,7 @@ from urllib.parse import quote
 import pytest
 from PIL import Image
 
-from .conftest import Api, grant
+from .conftest import EVERY_PURPOSE, Api, grant
 
 OMIT = object()
 
@@ -210,15 +210,7 @@ def world(app, client):
     api = Api(client)
     tokens = api.register()
     auth = {"Authorization": f"Bearer {tokens['access_token']}"}
-    every = {
-        "account": True,
-        "security": True,
-        "customer_positioning": True,
-        "product_photos": True,
-        "customer_import": True,
-        "ads_measurement": True,
-    }
-    assert api.consent(tokens["access_token"], purposes=every).status_code == 201
+    assert api.consent(tokens["access_token"], purposes=EVERY_PURPOSE).status_code == 201
     grant(app, tokens["user"]["id"], "admin")
     assert client.post("/api/v1/orgs", json={"name": "Hostile"}, headers=auth).status_code == 201
     customer = client.post(

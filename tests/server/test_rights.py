@@ -16,16 +16,7 @@ from consentkit.server.models import AuditEntry, CollectedItem, RightsRequest
 from consentkit.server.services import audit_log, jobs, policies
 from tests.conftest import FIELDNOTES
 
-from .conftest import upload_photo
-
-ALL = {
-    "account": True,
-    "security": True,
-    "customer_positioning": True,
-    "product_photos": True,
-    "customer_import": True,
-    "ads_measurement": True,
-}
+from .conftest import EVERY_PURPOSE, upload_photo
 
 
 def _now(**delta):
@@ -34,7 +25,7 @@ def _now(**delta):
 
 def _signed_up(api, install=None, phone=None):
     tokens = api.register(phone=phone, install_id=install)
-    api.consent(tokens["access_token"], purposes=ALL)
+    api.consent(tokens["access_token"], purposes=EVERY_PURPOSE)
     return tokens, {"Authorization": f"Bearer {tokens['access_token']}"}
 
 

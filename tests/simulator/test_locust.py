@@ -1,5 +1,8 @@
 """A fleet on Locust — a master and two worker processes — against gunicorn workers: the
-devices of ``consentkit simulate``, audited the same way, with the same findings."""
+devices of ``consentkit simulate --server``, audited the same way, with the same findings.
+
+(Against the same kind of server: the embedded one also lets the audit read the server's
+own log lines, which a running server does not hand to its clients.)"""
 
 from __future__ import annotations
 
@@ -93,6 +96,8 @@ def test_a_fleet_over_two_locust_workers_gives_the_in_process_findings(server, t
             "--seed",
             "7",
             "--quiet",
+            "--server",
+            server.base.removesuffix("/api/v1"),
             "--out",
             str(tmp_path / "in-process"),
         ],

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ...policy import Manifest, taxonomy
@@ -86,6 +86,15 @@ def _collected_items(sweep: Sweep, effects: Effects) -> None:
     effects.add("collected_items", "anonymized" if held else "deleted", len(rows))
 
 
+def _retained(sweep: Sweep, effects: Effects, store: str, key, where: tuple) -> bool:
+    """Count what ``retain`` keeps in a store; True when there is nothing else to do."""
+    if sweep.action != "retain":
+        return False
+    kept = sweep.db.scalar(select(func.count(key)).where(*where)) or 0
+    effects.add(store, "retained", kept)
+    return True
+
+
 def _device_identifiers(sweep: Sweep, effects: Effects) -> None:
     """An identifier cannot be made anonymous: anonymize deletes it too."""
     if taxonomy().categories[sweep.category].payload != "identifier":
@@ -98,9 +107,7 @@ def _device_identifiers(sweep: Sweep, effects: Effects) -> None:
         DeviceIdentifier.category == sweep.category,
         DeviceIdentifier.purpose.in_(sweep.purposes),
     )
-    if sweep.action == "retain":
-        n = len(list(sweep.db.scalars(select(DeviceIdentifier.id).where(*where))))
-        effects.add("device_identifiers", "retained", n)
+    if _retained(sweep, effects, "device_identifiers", DeviceIdentifier.id, where):
         return
     n = sweep.db.execute(delete(DeviceIdentifier).where(*where)).rowcount
     effects.add("device_identifiers", "deleted", n)
@@ -114,9 +121,7 @@ def _customer_locations(sweep: Sweep, effects: Effects) -> None:
         Customer.created_by == sweep.user.id,
         Customer.location_consent_id.in_(sweep.consents()),
     )
-    if sweep.action == "retain":
-        n = len(list(sweep.db.scalars(select(Customer.id).where(*where))))
-        effects.add("customers.location", "retained", n)
+    if _retained(sweep, effects, "customers.location", Customer.id, where):
         return
     # Anonymized, only the city and region stay: not a position anyone stood at.
     cleared = {"lat": None, "lon": None, "location_consent_id": None}
@@ -134,9 +139,7 @@ def _imported_contacts(sweep: Sweep, effects: Effects) -> None:
         Customer.created_by == sweep.user.id,
         Customer.contact_consent_id.in_(sweep.consents()),
     )
-    if sweep.action == "retain":
-        n = len(list(sweep.db.scalars(select(Customer.id).where(*where))))
-        effects.add("customers.contacts", "retained", n)
+    if _retained(sweep, effects, "customers.contacts", Customer.id, where):
         return
     if sweep.action == "anonymize":
         n = sweep.db.execute(
@@ -152,9 +155,7 @@ def _orders(sweep: Sweep, effects: Effects) -> None:
     if sweep.category != ORDER_CATEGORY:
         return
     where = (Order.created_by == sweep.user.id, Order.consent_event_id.in_(sweep.consents()))
-    if sweep.action == "retain":
-        n = len(list(sweep.db.scalars(select(Order.id).where(*where))))
-        effects.add("orders", "retained", n)
+    if _retained(sweep, effects, "orders", Order.id, where):
         return
     if sweep.action == "anonymize" or hold_for(sweep.manifest, sweep.category) is not None:
         n = sweep.db.execute(
