@@ -11,6 +11,7 @@ from .commands.jobs import jobs
 from .commands.policy import policy
 from .commands.server import db, serve
 from .commands.simulate import simulate
+from .commands.trace import trace
 from .commands.users import users
 
 
@@ -26,6 +27,7 @@ main.add_command(serve)
 main.add_command(db)
 main.add_command(audit)
 main.add_command(simulate)
+main.add_command(trace)
 main.add_command(jobs)
 main.add_command(users)
 

@@ -41,17 +41,29 @@ def audit() -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@click.option(
+    "--html",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the HTML report: findings, the evidence behind each (with its place in "
+    "an imported file), and the rules the evidence cannot judge.",
+)
 @output_options
 def trace_command(
     trace_path: str,
     manifests: tuple[str, ...],
     fmt: str,
+    html: str | None,
     junit: str | None,
     sarif: str | None,
 ) -> None:
     """Print the findings of TRACE.jsonl. Exit codes: 0 none, 1 findings, 2 bad input,
-    3 the trace records device errors (sim.error: the recording is incomplete)."""
+    3 the trace records device errors (sim.error: the recording is incomplete).
+
+    A trace imported from a real phone (``consentkit trace import``) shows less than a
+    simulation; the rules its evidence cannot judge are listed as not judgeable."""
     from ..simulator.rules import audit as run_audit
+    from ..simulator.rules import not_judgeable
     from ..simulator.trace_io import TraceError, read_trace
 
     loaded = _manifests(manifests)
@@ -61,16 +73,26 @@ def trace_command(
         click.echo(f"{trace_path}: {exc}", err=True)
         raise click.exceptions.Exit(ExitCode.BAD_INPUT) from None
     findings = run_audit(events, loaded)
+    unjudged = [d for d in not_judgeable(events) if d["app"] in loaded]
     devices = len({(e["app"], e["device"]) for e in events})
-    if junit or sarif:
-        _ci_outputs(trace_path, events, findings, loaded, manifests, junit, sarif)
+    refs = {(e["device"], e["seq"]): e["ref"] for e in events if e.get("ref")}
+    if junit or sarif or html:
+        _reports(trace_path, events, findings, loaded, manifests, junit, sarif, html, unjudged)
     if fmt == "json":
+        listed = [
+            {
+                **f.as_dict(),
+                "evidence_refs": [refs[(f.device, s)] for s in f.evidence if (f.device, s) in refs],
+            }
+            for f in findings
+        ]
         click.echo(
             json.dumps(
                 {
-                    "findings": [f.as_dict() for f in findings],
+                    "findings": listed,
                     "devices": devices,
                     "events": len(events),
+                    "not_judgeable": unjudged,
                 },
                 ensure_ascii=False,
             )
@@ -81,6 +103,17 @@ def trace_command(
             click.echo(
                 f"{f.rule} [{f.severity}] {f.app}/{f.device} {where}: {f.message} "
                 f"(evidence: {', '.join(map(str, f.evidence)) or '-'})"
+            )
+            for seq in f.evidence:
+                if (f.device, seq) in refs:
+                    click.echo(f"    seq {seq}: {refs[(f.device, seq)]}")
+        for d in unjudged:
+            click.echo(
+                f"not judgeable from this source ({d['source']} {d['file'] or ''}, "
+                f"{d['app']}/{d['device']}): "
+                + ", ".join(
+                    f"{rule} (needs {' and '.join(lack)})" for rule, lack in d["rules"].items()
+                )
             )
         counts = Counter(f.rule for f in findings)
         summary = ", ".join(f"{rule} x{n}" for rule, n in sorted(counts.items())) or "no findings"
@@ -105,11 +138,11 @@ def _manifests(paths: tuple[str, ...]) -> dict[str, Manifest]:
         raise click.exceptions.Exit(ExitCode.BAD_INPUT) from None
 
 
-def _ci_outputs(trace_path, events, findings, loaded, paths, junit, sarif) -> None:
-    """The JUnit and SARIF files of a trace, as ``simulate`` writes them."""
+def _reports(trace_path, events, findings, loaded, paths, junit, sarif, html, unjudged) -> None:
+    """The JUnit, SARIF and HTML files of a trace, as ``simulate`` writes them."""
     from datetime import UTC, datetime
 
-    from ..simulator.report import build, to_junit, to_sarif
+    from ..simulator.report import build, render_html, to_junit, to_sarif
     from ..simulator.trace_io import devices_of
 
     devices = devices_of(events)
@@ -119,8 +152,10 @@ def _ci_outputs(trace_path, events, findings, loaded, paths, junit, sarif) -> No
         "server": "",
         "seed": "",
     }
-    report = build(devices, findings, loaded, meta)
+    report = build(devices, findings, loaded, meta, not_judgeable=unjudged)
     try:
+        if html:
+            Path(html).write_text(render_html(report), "utf-8")
         if junit:
             Path(junit).write_bytes(to_junit(report))
         if sarif:

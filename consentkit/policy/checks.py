@@ -195,6 +195,24 @@ def third_parties_marked(m: Manifest) -> Found:
                 )
 
 
+def domains_have_one_owner(m: Manifest) -> Found:
+    """A domain names one owner: the audit judges what a host may receive by it."""
+    owners: dict[str, str] = {}
+    places = [(("app", "domains", i), d, "the app") for i, d in enumerate(m.app.domains)]
+    for t, party in enumerate(m.third_parties):
+        places += [
+            (("third_parties", t, "domains", i), d, party.name) for i, d in enumerate(party.domains)
+        ]
+        places += [
+            (("third_parties", t, "tracking_domains", i), d, party.name)
+            for i, d in enumerate(party.tracking_domains)
+        ]
+    for path, domain, owner in places:
+        first = owners.setdefault(domain, owner)
+        if first != owner:
+            yield path, f"{domain} is already {first}'s domain; a domain has one owner"
+
+
 def retention_fits(m: Manifest) -> Found:
     for key, cat in m.data_categories.items():
         if cat.retention == "session" and cat.stored is not False:
@@ -330,6 +348,7 @@ CHECKS: tuple[Callable[[Manifest], Found], ...] = (
     required_reasons_known,
     accounts_coherent,
     choices_point_somewhere,
+    domains_have_one_owner,
 )
 
 

@@ -51,6 +51,7 @@ __all__ = [
 ]
 
 MIN_BASE64 = 24  # shorter strings are ids and tokens, not hidden payloads
+MAX_NESTING = 64  # deeper JSON is read for its values as text, never walked (stack depth)
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,7 @@ class _Walker:
         others = sorted((v for v in known if len(v) >= 6), key=len, reverse=True)
         self.known_re = re.compile("|".join(map(re.escape, others))) if others else None
         self.envelopes: list[Part] = []
+        self.nesting = 0
 
     # values ------------------------------------------------------------------------------
     def _hit(self, part: Part, known: Known) -> None:
@@ -247,17 +249,21 @@ class _Walker:
         elif known.identity:
             part.known.add(known.identity)
 
-    def text(self, value: str, part: Part, depth: int = 0) -> None:
-        """A string: known values, nested JSON, base64 payloads, then value patterns."""
+    def text(self, value: str, part: Part, depth: int = 0, *, parse: bool = True) -> None:
+        """A string: known values, nested JSON, base64 payloads, then value patterns
+        (``parse=False``: the patterns only, for JSON too deep to walk)."""
         if depth > 3 or not value:
             return
         stripped = value.strip()
-        if stripped[:1] in "[{":
+        if parse and stripped[:1] in "[{":
             try:
                 self.node(json.loads(stripped), part, depth + 1)
                 return
+            except RecursionError:
+                self.text(value, part, depth, parse=False)  # nested deeper than any payload
+                return
             except ValueError:
-                pass
+                pass  # not JSON
         raw = _base64(stripped)
         if raw is not None:
             if _is_image(raw):
@@ -300,10 +306,18 @@ class _Walker:
 
     # containers --------------------------------------------------------------------------
     def node(self, value: Any, part: Part, depth: int = 0) -> None:
-        if isinstance(value, dict):
-            self.mapping(value, part, depth)
-        elif isinstance(value, list):
-            self.sequence(value, part, depth)
+        if isinstance(value, dict | list):
+            if self.nesting >= MAX_NESTING:
+                self.text(_leaves(value), part, depth, parse=False)  # its values, not its shape
+                return
+            self.nesting += 1
+            try:
+                if isinstance(value, dict):
+                    self.mapping(value, part, depth)
+                else:
+                    self.sequence(value, part, depth)
+            finally:
+                self.nesting -= 1
         elif isinstance(value, str):
             self.text(value, part, depth)
 
@@ -375,6 +389,22 @@ class _Walker:
         part.categories.add(declared if declared in media else self.t.image_category)
         part.images += 1
         part.gps_in_media = part.gps_in_media or image_has_gps(data)
+
+
+def _leaves(value: Any) -> str:
+    """Every key and scalar of a parsed JSON value, one per line, without recursion (for
+    bodies nested deeper than the walker goes)."""
+    out, stack = [], [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            out.extend(str(k) for k in item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif item is not None:
+            out.append(str(item))
+    return "\n".join(out)
 
 
 def _number(value: Any) -> float | None:
@@ -475,6 +505,8 @@ def detect_request(
             text = body.decode("utf-8", "replace")
             try:
                 walker.node(json.loads(text), loose)
+            except RecursionError:
+                walker.text(text, loose, parse=False)
             except ValueError:
                 walker.text(text, loose)
     return _group(walker, loose)

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from marshmallow import ValidationError
 
+from .domains import normalize
 from .located import (
     LocatedError,
     PathPart,
@@ -165,6 +166,7 @@ def _build(d: dict[str, Any], raw: dict[str, Any]) -> Manifest:
             ),
             jurisdictions=tuple(app.get("jurisdictions", ())),
             governing_law=app.get("governing_law"),
+            domains=tuple(normalize(d) for d in app.get("domains", ())),
         ),
         purposes={
             k: Purpose(
@@ -219,11 +221,11 @@ def _build(d: dict[str, Any], raw: dict[str, Any]) -> Manifest:
                 purposes=tuple(t.get("purposes", ())),
                 categories=tuple(t.get("categories", ())),
                 policy_url=t.get("policy_url"),
-                tracking_domains=tuple(t.get("tracking_domains", ())),
+                tracking_domains=tuple(normalize(d) for d in t.get("tracking_domains", ())),
                 kind=t.get("kind"),
                 country=t.get("country"),
                 de_identified=t.get("de_identified", False),
-                domains=tuple(t.get("domains", ())),
+                domains=tuple(normalize(d) for d in t.get("domains", ())),
                 sdk_name=t.get("sdk_name"),
             )
             for t in d.get("third_parties", ())

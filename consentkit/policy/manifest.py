@@ -64,6 +64,7 @@ class App:
     policy: PolicyVersion
     jurisdictions: tuple[str, ...] = ()
     governing_law: str | None = None
+    domains: tuple[str, ...] = ()  # the app's own network domains (and their subdomains)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from .domains import DOMAIN_PATTERN
 from .durations import DEADLINE_UNITS, DurationError, parse_duration
 from .manifest import EXTRA_RIGHTS, RIGHTS
 from .taxonomy import taxonomy
@@ -27,6 +28,12 @@ _ident = validate.Regexp(ID_PATTERN, error="must match [a-z][a-z0-9_-]*, got {in
 _dotted = validate.Regexp(DOTTED_PATTERN, error="must be a dotted taxonomy id, got {input!r}")
 _country = validate.Regexp(
     COUNTRY_PATTERN, error="must be an ISO 3166 code such as CN, US or CN-GD, got {input!r}"
+)
+
+_domain = validate.Regexp(
+    DOMAIN_PATTERN,
+    flags=re.IGNORECASE,
+    error="must be a host name such as api.example.com (no scheme, path or port), got {input!r}",
 )
 
 
@@ -112,6 +119,7 @@ class AppSchema(Strict):
     jurisdictions = fields.List(fields.String(), load_default=list)
     policy = fields.Nested(PolicyVersionSchema, required=True)
     governing_law = fields.String(load_default=None, validate=_country)
+    domains = fields.List(fields.String(validate=_domain), load_default=list)
 
 
 class PurposeSchema(Strict):
@@ -166,11 +174,11 @@ class ThirdPartySchema(Strict):
     )
     categories = _keys()
     policy_url = fields.String(load_default=None)
-    tracking_domains = fields.List(fields.String(), load_default=list)
+    tracking_domains = fields.List(fields.String(validate=_domain), load_default=list)
     kind = fields.String(load_default=None, validate=_words("third_party_kind"))
     country = fields.String(load_default=None, validate=_country)
     de_identified = fields.Boolean(load_default=False)
-    domains = fields.List(fields.String(), load_default=list)
+    domains = fields.List(fields.String(validate=_domain), load_default=list)
     sdk_name = fields.String(load_default=None, validate=validate.Length(min=1))
 
 

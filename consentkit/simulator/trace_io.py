@@ -29,7 +29,8 @@ def read_trace(path: str | Path) -> list[dict[str, Any]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise TraceError(0, f"cannot read {path}: {exc}") from exc
     events = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # JSONL lines end at "\n" only: U+2028 or a form feed inside a string is not a new line
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:

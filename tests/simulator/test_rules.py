@@ -9,7 +9,19 @@ from consentkit.simulator.rules import audit, catalogue
 from consentkit.simulator.trace_io import validate_events
 from tests.conftest import FIELDNOTES
 
-MANIFEST = parse_manifest(FIELDNOTES.read_text("utf-8"))
+# The contract example, with the network domains the NET rules judge by.
+MANIFEST = parse_manifest(
+    FIELDNOTES.read_text("utf-8")
+    .replace(
+        "  jurisdictions: [CN]\n", "  jurisdictions: [CN]\n  domains: [fieldnotes.example.com]\n", 1
+    )
+    .replace(
+        "    policy_url: https://ads.example.com/privacy\n",
+        "    policy_url: https://ads.example.com/privacy\n"
+        "    tracking_domains: [ads.example.com]\n",
+        1,
+    )
+)
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 AGREE = (
     "policy.agreed",
@@ -75,7 +87,31 @@ CLEAN_UPLOAD = (
     },
 )
 
+SIGN_UP_PHONE = {
+    "endpoint": "/api/v1/auth/code",
+    "categories": ["user.contact.phone_number"],
+    "feature": "sign_up",
+    "purpose": "account",
+    "items": 1,
+}
+
 CASES = {
+    "NET-PARTY": [
+        AGREE,
+        ("net.connect", {"domain": "api.fieldnotes.example.com", "initiated": "app"}),
+        ("net.connect", {"domain": "pages.other.example", "initiated": "non-app"}),
+        ("net.connect", {"domain": "sdk.unnamed-analytics.example", "initiated": "app"}),
+    ],
+    "NET-CATEGORY": [
+        AGREE,
+        ("net.upload", {**SIGN_UP_PHONE, "domain": "api.fieldnotes.example.com"}),
+        ("net.upload", {**SIGN_UP_PHONE, "domain": "ads.example.com"}),
+    ],
+    "NET-TRACKING": [
+        AGREE,  # ads_measurement refused
+        ("net.connect", {"domain": "api.fieldnotes.example.com", "initiated": "app"}),
+        ("net.connect", {"domain": "ads.example.com", "initiated": "app"}),
+    ],
     "CON-PRE": [
         ("app.launch", {"cold": True}),
         (

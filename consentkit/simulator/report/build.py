@@ -31,6 +31,10 @@ def verdict(findings: Counter, expects: str | None) -> str:
 
 
 def _what(e: dict[str, Any]) -> str:
+    if e["type"] == "net.connect":
+        return str(e.get("domain", ""))
+    if e["type"] == "evidence.imported":
+        return f"{e.get('format', '')} {e.get('file', '')}".strip()
     if e.get("api") and e.get("detail"):
         return f"{e['api']} ({e['detail']})"  # which identifier, which file
     return str(
@@ -90,6 +94,7 @@ def _timeline(device: DeviceResult, findings: list[dict[str, Any]]) -> dict[str,
                 "source": e.get("source", ""),
                 "what": _what(e),
                 "detail": _detail(e),
+                "ref": e.get("ref", ""),  # where in the original evidence (imported traces)
                 "rules": [f["rule"] for f in broken.get(e["seq"], [])],
                 "breaks": [f["id"] for f in broken.get(e["seq"], [])],
                 "evidence_of": evidence.get(e["seq"], []),
@@ -113,16 +118,29 @@ def build(
     findings: list[Finding],
     manifests: dict[str, Manifest],
     meta: dict[str, Any],
+    not_judgeable: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """The report; ``not_judgeable`` lists, for devices whose evidence came from a real
+    phone, the rules that evidence cannot judge (``rules.not_judgeable``)."""
     by_app_name: dict[str, list[DeviceResult]] = defaultdict(list)
     for r in results:
         by_app_name[r.app_name].append(r)
     device_of = {r.device: r for r in results}
     listed = []
+    refs = {(r.device, e["seq"]): e["ref"] for r in results for e in r.events if e.get("ref")}
     for n, f in enumerate(findings):
         owner = device_of.get(f.device)
         listed.append(
-            {"id": f"f{n + 1}", **f.as_dict(), "app_name": owner.app_name if owner else f.app}
+            {
+                "id": f"f{n + 1}",
+                **f.as_dict(),
+                "app_name": owner.app_name if owner else f.app,
+                # where the evidence sits in the file it was imported from (report line,
+                # HAR entry); empty for a simulation's own trace
+                "evidence_refs": [
+                    refs[(f.device, seq)] for seq in f.evidence if (f.device, seq) in refs
+                ],
+            }
         )
     per_app: dict[str, Counter] = defaultdict(Counter)
     per_device: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -186,6 +204,7 @@ def build(
         "apps": apps,
         "rules": rules,
         "findings": listed,
+        "not_judgeable": not_judgeable or [],
         "funnel": funnel(results),
         "consent_rates": consent_rates(results, manifests),
         "timeline": _first_timeline(timelines),

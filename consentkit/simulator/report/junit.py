@@ -41,7 +41,8 @@ def _evidence(finding: dict[str, Any], rows: dict[tuple[str, int], dict[str, Any
             lines.append(f"    seq {seq}")
             continue
         what = " ".join(x for x in (row["type"], row["what"], row["detail"]) if x)
-        lines.append(f"    seq {seq} {row['offset']} {what} [{row['source']}]")
+        place = f" ({row['ref']})" if row.get("ref") else ""  # in the imported file
+        lines.append(f"    seq {seq} {row['offset']} {what} [{row['source']}]{place}")
     return "\n".join(lines)
 
 
@@ -62,6 +63,13 @@ def to_junit(report: dict[str, Any]) -> bytes:
     errors: dict[str, list[dict[str, Any]]] = {}
     for device in report["errors"]:
         errors.setdefault(device["app"], []).append(device)
+    # rules that no device of an app could judge: its evidence cannot show what they need
+    unjudged: dict[str, dict[str, list[str]]] = {}
+    devices_of_app: dict[str, set[str]] = {}
+    for d in report.get("not_judgeable", []):
+        devices_of_app.setdefault(d["app"], set()).add(d["device"])
+        for rule, lacking in d["rules"].items():
+            unjudged.setdefault(d["app"], {}).setdefault(rule, lacking)
     meta = report["meta"]
     root = ET.Element("testsuites")
     for number, app in enumerate(report["apps"]):
@@ -84,11 +92,21 @@ def to_junit(report: dict[str, Any]) -> bytes:
             ("server", meta.get("server", "")),
         ):
             ET.SubElement(properties, "property", name=key, value=_text(str(value)))
-        failures = 0
+        failures = skipped = 0
         extra: list[str] = []
+        cannot = {}
+        if len(devices_of_app.get(app["app_id"], ())) == app["devices"]:
+            cannot = unjudged.get(app["app_id"], {})
         for rule in report["rules"]:
             mine = findings.get((app["name"], rule["id"]), [])
             case = _case(suite, app, f"{rule['id']}: {rule['title']}")
+            if rule["id"] in cannot and not mine:
+                skipped += 1
+                needs = " and ".join(cannot[rule["id"]])
+                ET.SubElement(
+                    case, "skipped", message=f"not judgeable from this source: needs {needs}"
+                )
+                continue
             if app["expects"] == rule["id"]:
                 if not mine:
                     failures += 1
@@ -135,7 +153,7 @@ def to_junit(report: dict[str, Any]) -> bytes:
         suite.set("tests", str(len(report["rules"]) + 1))
         suite.set("failures", str(failures))
         suite.set("errors", str(1 if crashed else 0))
-        suite.set("skipped", "0")
+        suite.set("skipped", str(skipped))
         suite.set("time", f"{app.get('seconds', 0.0):.3f}")
         ET.SubElement(suite, "system-out").text = _text("\n\n".join(extra))
         ET.SubElement(suite, "system-err").text = ""

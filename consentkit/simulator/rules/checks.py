@@ -28,6 +28,7 @@ import yaml
 from ...policy import Manifest, taxonomy
 from ...policy.deadlines import due
 from ...policy.detect import find_values, scan_text
+from ...policy.domains import owner_of
 from ...policy.durations import parse_duration, to_timedelta
 from ...policy.rates import charged_permissions
 from .state import CONTACT, DeviceState, Event
@@ -57,6 +58,10 @@ class Policy:
     @cached_property
     def never(self) -> frozenset[str]:
         return frozenset(self.m.never_collected)
+
+    @cached_property
+    def feature_ids(self) -> tuple[str, ...]:
+        return tuple(self.m.features)
 
     @cached_property
     def basic_features(self) -> frozenset[str]:
@@ -161,9 +166,12 @@ def _served(e: Event, category: str) -> list[str]:
 
 def _features(e: Event, s: DeviceState) -> list[str]:
     """The feature an event belongs to: the one it names (the phone's attribution, or the
-    feature queued data was collected in), else the features running in the trace."""
-    if "feature" in e:
+    feature queued data was collected in), else the features running in the trace; when
+    the evidence cannot show features (a real phone's), any feature of the manifest."""
+    if e.get("feature") or ("feature" in e and not s.features_unknown):
         return [e["feature"]] if e["feature"] else []
+    if s.features_unknown:
+        return list(s.all_features)
     return list(s.features)
 
 
@@ -327,9 +335,23 @@ def contacts_excess(e: Event, s: DeviceState) -> tuple[int, list[str]]:
 def con_scope(e: Event, s: DeviceState, p: Policy) -> Breach | None:
     if not s.ever_agreed:
         return None
-    if e["type"] == "api.read" and e.get("api") in ("contacts.read_all", "identifier.read"):
-        return None  # what leaves is CONTACTS-MIN's; identifiers are IDS-CONSENT's
     features = _features(e, s)
+    if e["type"] == "api.read" and e.get("api") == "identifier.read":
+        return None  # IDS-CONSENT's
+    if (
+        e["type"] == "api.read"
+        and e.get("api") == "contacts.read_all"
+        and (CONTACT in p.never or any(p.collects(f, CONTACT) for f in features))
+    ):
+        return None  # what leaves is CONTACTS-MIN's; a promise broken is CON-NEVER's
+    if e["type"] == "api.read" and not e.get("category") and e.get("resource"):
+        if ("resource", e["resource"]) in s.outside_flagged:
+            return None
+        s.outside_flagged.add(("resource", e["resource"]))
+        return Breach(
+            f"{e['resource']} accessed ({e.get('api')}), which the policy cannot declare: "
+            "no data category of it is collected"
+        )
     purpose = e.get("purpose")
     for category in _categories(e):
         if category == CALL_LOG:
@@ -347,7 +369,7 @@ def con_scope(e: Event, s: DeviceState, p: Policy) -> Breach | None:
             if ("scope", category) in s.outside_flagged:
                 continue  # one finding per stretch outside any feature
             s.outside_flagged.add(("scope", category))
-        where = ", ".join(features) or "no feature"
+        where = "any feature" if s.features_unknown else ", ".join(features) or "no feature"
         why = f" for {purpose!r}" if purpose else ""
         evidence = [s.features[f] for f in features if f in s.features]
         return Breach(f"{category}{why} is not declared for {where}", evidence)
@@ -608,6 +630,60 @@ def perm_needless(e: Event, s: DeviceState, p: Policy) -> Breach | None:
     return None
 
 
+def net_party(e: Event, s: DeviceState, p: Policy) -> Breach | None:
+    """A domain the app itself contacted (not web content the user browsed in it) that is
+    neither the app's nor a third party's the policy names."""
+    domain = str(e.get("domain") or "")
+    if not domain or e.get("initiated") == "non-app" or owner_of(p.m, domain) is not None:
+        return None
+    if ("domain", domain) in s.outside_flagged:
+        return None
+    s.outside_flagged.add(("domain", domain))
+    owner = f" (owned by {e['owner']})" if e.get("owner") else ""
+    tracker = "; Apple marks it as a possible tracker" if e.get("apple_tracker") else ""
+    return Breach(
+        f"contacted {domain}{owner}, which the policy names neither as the app's nor as a "
+        f"third party's{tracker}"
+    )
+
+
+def net_category(e: Event, s: DeviceState, p: Policy) -> Breach | None:
+    """Personal data sent to a domain that is not declared to receive it: a third party
+    beyond its ``categories``, or a domain the policy does not name. What the app's own
+    servers receive is CON-SCOPE's to judge."""
+    domain = e.get("domain")
+    categories = sorted(e.get("categories") or [])
+    if not domain or not categories:
+        return None
+    owner = owner_of(p.m, domain)
+    if owner is not None and owner.party is None:
+        return None
+    if owner is None:
+        return Breach(f"{', '.join(categories)} sent to {domain}, which the policy does not name")
+    extra = [c for c in categories if not owner.receives(p.m, c)]
+    if extra:
+        return Breach(
+            f"{', '.join(extra)} sent to {domain} ({owner.name}), which the policy does not "
+            "declare it receives"
+        )
+    return None
+
+
+def net_tracking(e: Event, s: DeviceState, p: Policy) -> Breach | None:
+    """A tracking domain reached while none of its third party's purposes is consented."""
+    owner = owner_of(p.m, str(e.get("domain") or ""))
+    if owner is None or not owner.tracking or e.get("initiated") == "non-app":
+        return None
+    purposes = owner.party.purposes if owner.party else ()
+    if any(unavailable(x, s, p) is None for x in purposes):
+        return None
+    return Breach(
+        f"tracking domain {e['domain']} ({owner.name}) contacted without consent to "
+        f"{', '.join(repr(x) for x in purposes)}",
+        sorted(set(s.withdrawn.values())),
+    )
+
+
 CHECKS: dict[str, Check] = {
     "CON-PRE": con_pre,
     "CON-REFUSED": con_refused,
@@ -629,6 +705,9 @@ CHECKS: dict[str, Check] = {
     "ACCT-DELETE": acct_delete,
     "LOG-PII": log_pii,
     "PERM-NEEDLESS": perm_needless,
+    "NET-PARTY": net_party,
+    "NET-CATEGORY": net_category,
+    "NET-TRACKING": net_tracking,
 }
 
 FINISH: dict[str, Callable[[DeviceState, Policy], Breach | None]] = {

@@ -17,7 +17,7 @@ from ...policy import Manifest
 from .checks import CHECKS, FINISH, Policy
 from .state import DeviceState, People
 
-__all__ = ["Finding", "Rule", "audit", "catalogue"]
+__all__ = ["Finding", "Rule", "audit", "catalogue", "not_judgeable"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,18 @@ class Rule:
     title: str
     on: frozenset[str]
     finish: bool = False
+    judges: frozenset[str] = frozenset()  # kinds of evidence it judges (any one will do)
+    needs: frozenset[str] = frozenset()  # context it cannot judge without (every one)
+    simulated: bool = True  # a simulation can break it (else: only real-device evidence)
+
+    def missing(self, shows: frozenset[str] | None) -> list[str]:
+        """What evidence that ``shows`` only these lacks for this rule (None: everything)."""
+        if shows is None:
+            return []
+        lacking = sorted(self.needs - shows)
+        if self.judges and not self.judges & shows:
+            lacking.insert(0, " or ".join(sorted(self.judges)))
+        return lacking
 
 
 @dataclass(frozen=True)
@@ -47,7 +59,16 @@ class Finding:
 def catalogue() -> tuple[Rule, ...]:
     text = resources.files("consentkit.simulator").joinpath("data/rules.yaml").read_text()
     rules = tuple(
-        Rule(r["id"], r["severity"], r["title"], frozenset(r["events"]), r.get("finish", False))
+        Rule(
+            r["id"],
+            r["severity"],
+            r["title"],
+            frozenset(r["events"]),
+            r.get("finish", False),
+            frozenset(r.get("judges", ())),
+            frozenset(r.get("needs", ())),
+            r.get("simulated", True),
+        )
         for r in yaml.safe_load(text)["rules"]
     )
     missing = {r.id for r in rules} ^ set(CHECKS)
@@ -77,8 +98,10 @@ def audit(events: list[dict[str, Any]], manifests: dict[str, Manifest]) -> list[
             continue  # the phone saw it too, and more: read the phone's witness only
         state = states.get(key)
         if state is None:
-            state = states[key] = DeviceState(people=people)
+            state = states[key] = DeviceState(people=people, all_features=policy.feature_ids)
         for rule in by_type.get(e["type"], ()):
+            if rule.missing(state.shows):
+                continue  # not judgeable from this device's evidence (not_judgeable says so)
             breach = CHECKS[rule.id](e, state, policy)
             if breach is not None:
                 findings.append(
@@ -95,7 +118,7 @@ def audit(events: list[dict[str, Any]], manifests: dict[str, Manifest]) -> list[
         state.apply(e)
     for (app, device), state in states.items():
         for rule in rules:
-            if rule.finish:
+            if rule.finish and not rule.missing(state.shows):
                 breach = FINISH[rule.id](state, policies[app])
                 if breach is not None:
                     findings.append(
@@ -110,6 +133,28 @@ def audit(events: list[dict[str, Any]], manifests: dict[str, Manifest]) -> list[
                         )
                     )
     return findings
+
+
+def not_judgeable(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For each device whose trace was imported from evidence that shows less than a
+    simulation (``evidence.imported``): the rules it cannot judge, and what they lack."""
+    out = []
+    for e in events:
+        if e["type"] != "evidence.imported":
+            continue
+        shows = frozenset(e.get("shows") or ())
+        rules = {r.id: r.missing(shows) for r in catalogue() if r.missing(shows)}
+        out.append(
+            {
+                "app": e["app"],
+                "device": e["device"],
+                "source": e.get("format") or e.get("source"),
+                "file": e.get("file"),
+                "shows": sorted(shows),
+                "rules": rules,
+            }
+        )
+    return out
 
 
 # Event types the phone reports from below the SDK; where a device's trace has them from

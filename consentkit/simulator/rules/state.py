@@ -60,6 +60,10 @@ class OpenRequest:
 @dataclass
 class DeviceState:
     people: People = field(default_factory=People)
+    # what the evidence can show (None: everything, as in a simulation); the manifest's
+    # features, any of which may be on screen when the evidence cannot say which
+    shows: frozenset[str] | None = None
+    all_features: tuple[str, ...] = ()
     os: tuple[str, str] | None = None
     foreground: bool = True
     # consent
@@ -140,6 +144,15 @@ class DeviceState:
             return True
         at = self.people.guardian_at.get(self.user) if self.user else None
         return at is not None and at <= t
+
+    @property
+    def features_unknown(self) -> bool:
+        return self.shows is not None and "features" not in self.shows
+
+    def _on_evidence_imported(self, e: Event) -> None:
+        self.shows = frozenset(e.get("shows") or ())
+        if "agreement" not in self.shows:
+            self.ever_agreed = True  # agreed before the evidence began, as far as anyone knows
 
     # app and policy ----------------------------------------------------------------------
     def _on_app_launch(self, e: Event) -> None:
