@@ -58,6 +58,12 @@ class AppContext:
             headers.setdefault("Authorization", f"Bearer {tokens['access_token']}")
         return self.sdk.client.http.request(method, path.lstrip("/"), headers=headers, **kwargs)
 
+    def fetch(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """The app's own request to any host (an SDK's collector, a tracker, a CDN), through
+        the phone's network: a host other than the app's server is recorded as contacted
+        and answered by the simulation (204), never by the real internet."""
+        return self.sdk.client.http.request(method, url, **kwargs)
+
     def plant_canary(self, category: str | None = None, prefix: str = "") -> str:
         """A value to put into data the app sends (LOG-PII checks it never reaches a server
         log); ``category`` says what it stands for, so the network recognises it."""

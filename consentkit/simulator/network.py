@@ -1,6 +1,12 @@
 """The phone's network: every request an app makes passes through it, and what a request
 carries is recorded before it leaves the phone.
 
+The app's server (the simulation's server stands in for the app's own domains) is reached
+as configured. Any other host — an analytics SDK's collector, a tracker, a CDN — is one
+the app contacted: the phone records a ``net.connect`` for it (once per host) and the
+``domain`` of every upload to it, and answers the request itself (``204``), so a
+simulation never sends traffic to the real internet.
+
 The SDK's client and an app's own HTTP code use the same ``httpx`` transport, wrapped by
 ``PhoneNetwork``. For each request that carries personal data (by the shared detector,
 ``policy.detect``, with the values this phone handed to the app), the phone records a
@@ -62,14 +68,38 @@ def _problem_code(response: httpx.Response) -> str | None:
 class PhoneNetwork(httpx.BaseTransport):
     """An ``httpx`` transport that observes, then hands the request to the real one."""
 
-    def __init__(self, phone: VirtualPhone, inner: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        phone: VirtualPhone,
+        inner: httpx.BaseTransport | None = None,
+        *,
+        server: str | None = None,
+    ) -> None:
         self.phone = phone
         self.inner = inner or httpx.HTTPTransport()
+        self.server = httpx.URL(server).host if server else None
+        self.contacted: set[str] = set()
         self.requests = 0
+
+    def _elsewhere(self, request: httpx.Request) -> str | None:
+        """The host of a request to anywhere but the app's server (None: the server)."""
+        host = request.url.host
+        if self.server is None or host == self.server:
+            return None
+        if host not in self.contacted:
+            self.contacted.add(host)
+            self.phone.tracer.emit("net.connect", source="network", domain=host, initiated="app")
+        return host
+
+    def _send(self, request: httpx.Request, elsewhere: str | None) -> httpx.Response:
+        if elsewhere is not None:
+            return httpx.Response(204, request=request)  # the simulated internet answers
+        return self.inner.handle_request(request)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path
-        if _harness(path):
+        elsewhere = self._elsewhere(request)
+        if elsewhere is None and _harness(path):
             return self.inner.handle_request(request)
         body = request.read()
         found = detect_request(
@@ -80,17 +110,18 @@ class PhoneNetwork(httpx.BaseTransport):
             self.phone.known,
         )
         if not found.parts:
-            return self.inner.handle_request(request)
+            return self._send(request, elsewhere)
         self.requests += 1
         number = self.requests
         feature, purpose = request.headers.get(FEATURE_HEADER), request.headers.get(PURPOSE_HEADER)
         for part in found.parts:
             if not (part.feature or part.purpose) and (feature or purpose):
                 part.feature, part.purpose = feature, purpose  # declared by the SDK's headers
-            self.phone.record_upload(number, request.method, path, part, flow_of(path))
+            flow = flow_of(path) if elsewhere is None else None
+            self.phone.record_upload(number, request.method, path, part, flow, domain=elsewhere)
         tracer = self.phone.tracer
         try:
-            response = self.inner.handle_request(request)
+            response = self._send(request, elsewhere)
         except httpx.TransportError as exc:
             tracer.emit("net.response", source="network", request=number, error=type(exc).__name__)
             raise

@@ -316,10 +316,14 @@ class VirtualPhone(ScriptedPhone):
             **extra,
         )
 
-    def network(self, inner: httpx.BaseTransport | None) -> httpx.BaseTransport:
-        """The phone's network over ``inner``: every request is observed before it leaves."""
+    def network(
+        self, inner: httpx.BaseTransport | None, server: str | None = None
+    ) -> httpx.BaseTransport:
+        """The phone's network over ``inner``: every request is observed before it leaves.
+        ``server`` is the URL of the app's server; requests to any other host are answered
+        by the simulation and never leave it."""
         self.observes_network = True
-        return PhoneNetwork(self, inner)
+        return PhoneNetwork(self, inner, server=server)
 
     def _account_feature(self, categories: set[str]) -> str | None:
         """The basic feature that declares this data for a basic purpose (sign-up)."""
@@ -336,9 +340,16 @@ class VirtualPhone(ScriptedPhone):
         return None
 
     def record_upload(
-        self, request: int, method: str, endpoint: str, part: Part, flow: str | None
+        self,
+        request: int,
+        method: str,
+        endpoint: str,
+        part: Part,
+        flow: str | None,
+        domain: str | None = None,
     ) -> None:
-        """A request carrying personal data is about to leave the phone."""
+        """A request carrying personal data is about to leave the phone (``domain``: for a
+        host other than the app's server)."""
         fields: dict = {
             "request": request,
             "method": method,
@@ -366,6 +377,8 @@ class VirtualPhone(ScriptedPhone):
             fields["flow"] = flow
         if not self.foreground:
             fields["foreground"] = False
+        if domain is not None:
+            fields["domain"] = domain
         self.tracer.emit("net.upload", source="network", **fields)
 
     def plant(self, value: str, category: str | None) -> None:

@@ -243,7 +243,7 @@ def _device(spec, app, host, rng, who, profile, tracer) -> Steps:
         phone,
         ui,
         base_url=host.base_url,
-        transport=phone.network(host.transport),
+        transport=phone.network(host.transport, server=host.base_url),
         store=DeviceStore(),
         tracer=tracer,
     )

@@ -536,6 +536,49 @@ def navigate_by_url(ctx: AppContext) -> None:
         ctx.api("GET", "customers/nearby", params={"lat": fix.lat, "lon": fix.lon})
 
 
+# NET-PARTY, NET-CATEGORY, NET-TRACKING: every domain named, each receiving what it may -----
+
+STATS = "https://stats.example.cn"  # the statistics SDK's tracking domain in the policy
+
+
+def remote_config(ctx: AppContext) -> None:
+    """Fetches its feature flags from a CDN the policy does not name (nothing personal)."""
+    ctx.fetch("GET", "https://config.unnamed-cdn.example/zhenyi/flags.json")
+
+
+def ping_crash_service(ctx: AppContext) -> None:
+    """Tells a crash service it started cleanly: the build, nothing personal, to a company
+    the policy does not name."""
+    ctx.fetch("POST", "https://ping.unnamed-crash.example/v1/start", json={"build": "402"})
+
+
+def position_to_statistics(ctx: AppContext) -> None:
+    """The customer's position also goes to the statistics SDK, in a query string;
+    the policy shares device data with it, never location."""
+    standard_feature(ctx)
+    lat, lon = ctx.phone.position  # where the feature just placed the customer
+    ctx.fetch("GET", f"{STATS}/v1/geo", params={"lat": round(lat, 6), "lon": round(lon, 6)})
+
+
+def phone_to_statistics(ctx: AppContext) -> None:
+    """Sign-up also reports the new account's phone number to the statistics SDK."""
+    standard_feature(ctx)
+    ctx.fetch(
+        "POST", f"{STATS}/v1/user", json={"phone": ctx.sdk.store.get("phone") or "+8613812345678"}
+    )
+
+
+def statistics_at_launch(ctx: AppContext) -> None:
+    """Starts the statistics SDK as the process starts: it reaches its tracking domain
+    before the user has said anything about statistics."""
+    ctx.fetch("GET", f"{STATS}/v1/config")
+
+
+def statistics_on_home(ctx: AppContext) -> None:
+    """The home screen pings the statistics SDK whether or not the user allowed it."""
+    ctx.fetch("POST", f"{STATS}/v1/active", json={"screen": "home"})
+
+
 def _app(name: str, expects: str, description: str, persona: str = "accept-all", **kwargs) -> App:
     manifest = kwargs.pop("manifest", MANIFEST)
     scenario = SCENARIOS / kwargs.pop("scenario", "misbehaving.yaml")
@@ -837,5 +880,42 @@ APPS = [
         "LOG-PII",
         "sends the exact position in a query string",
         features={"navigate_to_customer": navigate_by_url},
+    ),
+    _app(
+        "unnamed-cdn",
+        "NET-PARTY",
+        "fetches its feature flags from a CDN the policy does not name",
+        on_launch=remote_config,
+    ),
+    _app(
+        "crash-pinger",
+        "NET-PARTY",
+        "pings a crash service the policy does not name",
+        on_home=ping_crash_service,
+    ),
+    _app(
+        "geo-to-statistics",
+        "NET-CATEGORY",
+        "sends the customer's position to the statistics SDK",
+        features={"add_customer": position_to_statistics},
+    ),
+    _app(
+        "phone-to-statistics",
+        "NET-CATEGORY",
+        "reports the new account's phone number to the statistics SDK",
+        features={"sign_up": phone_to_statistics},
+    ),
+    _app(
+        "eager-statistics",
+        "NET-TRACKING",
+        "starts the statistics SDK before the policy is agreed",
+        on_launch=statistics_at_launch,
+    ),
+    _app(
+        "statistics-anyway",
+        "NET-TRACKING",
+        "pings the statistics SDK though the user unticked statistics",
+        on_home=statistics_on_home,
+        persona="unticks-optional",
     ),
 ]

@@ -84,6 +84,15 @@ def upload_on_leaving(ctx: AppContext) -> None:
     ctx.sdk.flush()
 
 
+def statistics_when_allowed(ctx: AppContext) -> None:
+    """The statistics SDK reports the device model and OS to its own domain, and only
+    while the user allows statistics."""
+    standard_feature(ctx)
+    if ctx.sdk.consents.consented("sdk_statistics"):
+        report = {"device_model": ctx.phone.model, "os_version": str(ctx.phone.os_version)}
+        ctx.fetch("POST", "https://stats.example.cn/v1/report", json=report)
+
+
 def _app(name: str, description: str, persona: str, **kwargs) -> App:
     return App(
         name, MANIFEST, description=description, persona=persona, scenario=SCENARIO, **kwargs
@@ -121,6 +130,12 @@ APPS = [
             f: LATER for f in ("add_customer", "navigate_to_customer", "risk_check", "sign_up")
         },
         in_background=upload_on_leaving,
+    ),
+    _app(
+        "statistics-sdk",
+        "reports to its statistics SDK's domain only with consent",
+        "mix",
+        features={"usage_statistics": statistics_when_allowed},
     ),
     _app(
         "in-app-picker",

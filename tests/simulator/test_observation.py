@@ -44,6 +44,31 @@ def test_an_apps_own_request_is_recorded_before_it_is_sent(tmp_path):
     assert answer["seq"] > upload["seq"] and answer["status"] == 422
 
 
+def test_other_hosts_are_recorded_and_answered_by_the_simulation(tmp_path, monkeypatch):
+    """A host besides the app's server is contacted once per host (net.connect), its
+    uploads carry the domain, and the request never reaches the real network."""
+    import httpx
+
+    def no_internet(self, request):
+        raise AssertionError(f"a simulation sent {request.url} to the network")
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", no_internet)
+    events = run(tmp_path, "elsewhere", ["launch", "register", "use: place_order"])
+    connects = of(events, "net.connect")
+    assert [e["domain"] for e in connects] == [
+        "collector.elsewhere.example",
+        "cdn.elsewhere.example",
+    ]
+    [upload] = of(events, "net.upload", domain="collector.elsewhere.example")
+    assert upload["categories"] == ["user.contact.phone_number"] and upload["endpoint"] == "/v1/u"
+    assert upload["feature"] == "place_order"
+    [answer] = of(events, "net.response", request=upload["request"])
+    assert answer["status"] == 204
+    assert not [
+        e for e in of(events, "net.upload") if e.get("domain") is None and e["endpoint"] == "/v1/u"
+    ]
+
+
 def test_an_upload_the_server_refuses_is_recorded_with_the_answer(tmp_path):
     events = run(
         tmp_path,

@@ -29,7 +29,6 @@ class Rule:
     finish: bool = False
     judges: frozenset[str] = frozenset()  # kinds of evidence it judges (any one will do)
     needs: frozenset[str] = frozenset()  # context it cannot judge without (every one)
-    simulated: bool = True  # a simulation can break it (else: only real-device evidence)
 
     def missing(self, shows: frozenset[str] | None) -> list[str]:
         """What evidence that ``shows`` only these lacks for this rule (None: everything)."""
@@ -67,7 +66,6 @@ def catalogue() -> tuple[Rule, ...]:
             r.get("finish", False),
             frozenset(r.get("judges", ())),
             frozenset(r.get("needs", ())),
-            r.get("simulated", True),
         )
         for r in yaml.safe_load(text)["rules"]
     )

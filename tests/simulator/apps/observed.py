@@ -52,10 +52,19 @@ def poll_in_background(ctx: AppContext) -> None:
     ctx.phone.location_fix(precise=True)
 
 
+def report_elsewhere(ctx: AppContext) -> None:
+    """Its own code reaches two other hosts: one with the user's phone number, one twice
+    with nothing personal."""
+    ctx.fetch("POST", "https://collector.elsewhere.example/v1/u", json={"phone": "+8613812345678"})
+    ctx.fetch("GET", "https://cdn.elsewhere.example/a.json")
+    ctx.fetch("GET", "https://cdn.elsewhere.example/b.json")
+
+
 APPS = [
     App("own-http", MANIFEST, features={"import_contacts": post_contacts_itself}),
     App("refused-upload", MANIFEST, features={"publish_product": photo_for_an_unconsented_purpose}),
     App("queue-then-flush", MANIFEST, features={"navigate_to_customer": queue_only}),
     App("limited-album", MANIFEST, features={"publish_product": album_under_limited_access}),
     App("background", MANIFEST, in_background=poll_in_background),
+    App("elsewhere", MANIFEST, features={"place_order": report_elsewhere}),
 ]
