@@ -381,27 +381,9 @@ def test_a_photo_with_gps_in_a_capture_is_seen_as_location(tmp_path):
             ],
         }
     }
-    path = tmp_path / "photo.har"
-    path.write_text(json.dumps(doc))
-    out = tmp_path / "photo.jsonl"
-    result = CliRunner().invoke(
-        main,
-        [
-            "trace",
-            "import",
-            str(path),
-            "--format",
-            "har",
-            "--app-id",
-            "zhenyi-erp",
-            "--out",
-            str(out),
-        ],
-    )
+    result, out = _run_import(tmp_path, json.dumps(doc), "har", app="zhenyi-erp")
     assert result.exit_code == 0, result.output
-    (upload,) = [
-        e for e in map(json.loads, out.read_text().splitlines()) if e["type"] == "net.upload"
-    ]
+    (upload,) = of_type(out, "net.upload")
     assert upload["gps_in_media"] is True and upload["domain"] == "cdn.unknown-uploads.example"
     _, report = _audit(out, "zhenyi-erp")
     assert {f["rule"] for f in report["findings"]} == {"NET-PARTY", "NET-CATEGORY"}
@@ -494,27 +476,9 @@ def test_a_multipart_photo_as_mitmproxy_writes_it_keeps_its_gps(tmp_path):
                     "headers": [{"name": "content-type", "value": mime}],
                     "postData": {"mimeType": mime, "text": body.decode("latin-1"), "params": []}},
         "response": {"status": 201}}]}}  # fmt: skip
-    path = tmp_path / "upload.har"
-    path.write_text(json.dumps(doc))
-    out = tmp_path / "upload.jsonl"
-    result = CliRunner().invoke(
-        main,
-        [
-            "trace",
-            "import",
-            str(path),
-            "--format",
-            "har",
-            "--app-id",
-            "zhenyi-erp",
-            "--out",
-            str(out),
-        ],
-    )
+    result, out = _run_import(tmp_path, json.dumps(doc), "har", app="zhenyi-erp")
     assert result.exit_code == 0, result.output
-    (upload,) = [
-        e for e in map(json.loads, out.read_text().splitlines()) if e["type"] == "net.upload"
-    ]
+    (upload,) = of_type(out, "net.upload")
     assert upload["images"] == 1 and upload["gps_in_media"] is True
 
 
@@ -533,7 +497,11 @@ def _req(url, method="GET", body=None, headers=(), status=200, t="2026-11-24T06:
     return {"startedDateTime": t, "request": request, "response": {"status": status}}
 
 
-def _run_import(tmp_path, text, fmt, *extra):
+def of_type(trace, kind):
+    return [e for e in map(json.loads, trace.read_text().splitlines()) if e["type"] == kind]
+
+
+def _run_import(tmp_path, text, fmt, *extra, app="cope-erp"):
     path = tmp_path / ("in.har" if fmt == "har" else "in.ndjson")
     path.write_text(text, "utf-8", errors="surrogatepass")
     out = tmp_path / "out.jsonl"
@@ -546,7 +514,7 @@ def _run_import(tmp_path, text, fmt, *extra):
             "--format",
             fmt,
             "--app-id",
-            "cope-erp",
+            app,
             "--out",
             str(out),
             *extra,
