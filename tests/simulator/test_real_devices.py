@@ -230,6 +230,9 @@ def test_the_html_report_shows_where_each_findings_evidence_sits(tmp_path):
         r["attrs"]["data-rule"] for r in parser.rows if r["attrs"].get("class") == "unjudged"
     }
     assert "PERM-JIT" in unjudged and "NET-CATEGORY" not in unjudged
+    judged = {r.id for r in catalogue()} - unjudged - {"NET-PARTY", "NET-CATEGORY"}
+    clean = re.search(r"(\d+) rules with no findings", html.read_text("utf-8"))
+    assert int(clean.group(1)) == len(judged)  # a rule not judged is not "clean"
 
 
 BAD_INPUT = [

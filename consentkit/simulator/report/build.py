@@ -169,6 +169,8 @@ def build(
         )
     rules = []
     counts = Counter(f["rule"] for f in listed)
+    # rules no device could judge: its evidence (a real phone's) cannot show what they need
+    unjudged_by = Counter(rule for d in not_judgeable or [] for rule in d["rules"])
     for rule in catalogue():
         mine = [f for f in listed if f["rule"] == rule.id]
         rules.append(
@@ -177,6 +179,7 @@ def build(
                 "severity": rule.severity,
                 "title": rule.title,
                 "count": counts[rule.id],
+                "judged": bool(mine) or unjudged_by[rule.id] < len(results),
                 "by_app": dict(sorted(Counter(f["app_name"] for f in mine).items())),
                 "examples": mine[:5],
             }
