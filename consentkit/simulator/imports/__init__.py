@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import EvidenceError, Imported, source_table
+from .common import EvidenceError, EvidenceFile, Imported, source_table
 from .har import import_har
 from .privacy_report import import_privacy_report
 
@@ -34,11 +34,5 @@ def import_evidence(
     """The trace events of one app in the evidence file ``path`` of format ``fmt``."""
     if fmt not in FORMATS:
         raise EvidenceError(0, f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    path = Path(path)
-    try:
-        text = path.read_text("utf-8-sig")
-    except OSError as exc:
-        raise EvidenceError(0, f"cannot read the file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise EvidenceError(0, f"not a text file (byte {exc.start} is not UTF-8)") from None
-    return FORMATS[fmt](text, path.name, app_id=app_id, bundle_id=bundle_id, device=device)
+    evidence = EvidenceFile(path)
+    return FORMATS[fmt](evidence, app_id=app_id, bundle_id=bundle_id, device=device)

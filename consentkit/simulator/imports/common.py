@@ -3,15 +3,24 @@ numbers events and writes them in the trace format."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-__all__ = ["EventBuilder", "EvidenceError", "Imported", "parse_time", "source_table"]
+__all__ = [
+    "EventBuilder",
+    "EvidenceError",
+    "EvidenceFile",
+    "Imported",
+    "parse_time",
+    "source_table",
+]
 
 
 class EvidenceError(ValueError):
@@ -21,6 +30,36 @@ class EvidenceError(ValueError):
     def __init__(self, line: int, message: str) -> None:
         super().__init__(f"line {line}: {message}" if line else message)
         self.line = line
+
+
+class EvidenceFile:
+    """The file being imported: whole (a HAR is one JSON document) or line by line, as
+    often as an importer needs (a privacy report is read twice and never held whole)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.name = self.path.name
+
+    def text(self) -> str:
+        try:
+            return self.path.read_text("utf-8-sig")
+        except OSError as exc:
+            raise EvidenceError(0, f"cannot read the file: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise EvidenceError(0, f"not a text file (byte {exc.start} is not UTF-8)") from None
+
+    def lines(self) -> Iterator[tuple[int, str]]:
+        """``(number, line)`` from 1. A line ends at a newline only: a CRLF file keeps its
+        carriage returns (JSON whitespace), and U+2028 inside a value is no new line."""
+        number = 0
+        try:
+            with self.path.open(encoding="utf-8-sig", newline="\n") as handle:
+                for number, line in enumerate(handle, start=1):
+                    yield number, line
+        except OSError as exc:
+            raise EvidenceError(0, f"cannot read the file: {exc.strerror or exc}") from None
+        except UnicodeDecodeError:
+            raise EvidenceError(number + 1, "not UTF-8 text") from None
 
 
 @dataclass

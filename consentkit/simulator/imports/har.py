@@ -23,7 +23,14 @@ from urllib.parse import urlsplit
 from ...device_sdk.sdk import FEATURE_HEADER, PURPOSE_HEADER
 from ...policy.detect import detect_request
 from ..network import api_path, flow_of
-from .common import EventBuilder, EvidenceError, Imported, parse_time, source_table
+from .common import (
+    EventBuilder,
+    EvidenceError,
+    EvidenceFile,
+    Imported,
+    parse_time,
+    source_table,
+)
 
 __all__ = ["import_har"]
 
@@ -238,9 +245,10 @@ def _answer(response: dict[str, Any]) -> dict[str, Any]:
 
 
 def import_har(
-    text: str, name: str, *, app_id: str, bundle_id: str | None, device: str | None
+    evidence: EvidenceFile, *, app_id: str, bundle_id: str | None, device: str | None
 ) -> Imported:
-    entries = _document(text)
+    entries = _document(evidence.text())
+    name = evidence.name
     builder = EventBuilder(device or f"{FORMAT}:{name}", app_id, FORMAT)
     parsed: list[_Entry] = []
     other: Counter = Counter()

@@ -14,11 +14,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from ...policy.domains import normalize
-from .common import EventBuilder, EvidenceError, Imported, parse_time, source_table
+from .common import (
+    EventBuilder,
+    EvidenceError,
+    EvidenceFile,
+    Imported,
+    parse_time,
+    source_table,
+)
 
 __all__ = ["import_privacy_report"]
 
@@ -76,52 +84,60 @@ def _hits(value: Any) -> int | None:
     return value if ok else None
 
 
+def _records(evidence: EvidenceFile) -> Iterator[tuple[int, dict[str, Any]]]:
+    for number, line in evidence.lines():
+        record = _record(number, line)
+        if record is not None:
+            yield number, record
+
+
 def import_privacy_report(
-    text: str, name: str, *, app_id: str, bundle_id: str | None, device: str | None
+    evidence: EvidenceFile, *, app_id: str, bundle_id: str | None, device: str | None
 ) -> Imported:
-    # JSON lines end at "\n" only: U+2028 or a form feed inside a value is not a new record
-    records = [(n, r) for n, line in enumerate(text.split("\n"), 1) if (r := _record(n, line))]
-    if not records:
+    # Read twice, never held whole (a week of a busy phone runs to a million lines): first
+    # which apps the report holds and where their accesses end, then the chosen app's events.
+    apps: Counter = Counter()
+    ends: dict[tuple[str, str], datetime] = {}
+    records = unknown = 0
+    first: tuple[int, dict[str, Any]] | None = None
+    for number, r in _records(evidence):
+        records += 1
+        first = first or (number, r)
+        if r.get("type") not in KNOWN:
+            unknown += 1
+            continue
+        app = _app_of(number, r)
+        apps[app] += 1
+        ident = r.get("identifier")
+        paired = isinstance(ident, str) and ident and r.get("kind") == "intervalEnd"
+        if r["type"] == "access" and paired and bundle_id in (None, app):
+            ends[(app, ident)] = _time(number, r, "timeStamp")
+    if first is None:
         raise EvidenceError(0, "the file is empty: an App Privacy Report has a record per line")
-    known = [(n, r) for n, r in records if r.get("type") in KNOWN]
-    if not known:
-        first = records[0][1]
-        if "log" in first and isinstance(first["log"], dict):
+    if not apps:
+        if "log" in first[1] and isinstance(first[1]["log"], dict):
             raise EvidenceError(
                 1, "this is a HAR file, not an App Privacy Report; use --format har"
             )
         raise EvidenceError(
-            records[0][0],
+            first[0],
             "no access or networkActivity record: not an App Privacy Report (iOS 15 or later)",
         )
-    apps = Counter(_app_of(n, r) for n, r in known)
+    listed = ", ".join(f"{a} ({n})" for a, n in apps.most_common(10))
     if bundle_id is None:
         if len(apps) != 1:
-            listed = ", ".join(f"{a} ({n})" for a, n in apps.most_common(10))
             raise EvidenceError(
                 0, f"the report holds several apps; name one with --bundle-id: {listed}"
             )
         bundle_id = next(iter(apps))
     if bundle_id not in apps:
-        listed = ", ".join(f"{a} ({n})" for a, n in apps.most_common(10))
         raise EvidenceError(0, f"the report holds no record of {bundle_id}; it holds {listed}")
     table = source_table()["privacy_report"]
     builder = EventBuilder(device or f"{FORMAT}:{bundle_id}", app_id, FORMAT)
-    ends: dict[str, datetime] = {}
-    for number, r in known:
-        ident = r.get("identifier")
-        paired = isinstance(ident, str) and ident and r.get("kind") == "intervalEnd"
-        if r["type"] == "access" and paired and _app_of(number, r) == bundle_id:
-            ends[ident] = _time(number, r, "timeStamp")
-    other: Counter = Counter()
-    kept = 0
-    for number, r in known:
-        owner = _app_of(number, r)
-        if owner != bundle_id:
-            other[owner] += 1
+    for number, r in _records(evidence):
+        if r.get("type") not in KNOWN or _app_of(number, r) != bundle_id:
             continue
-        kept += 1
-        ref = f"{name} line {number}"
+        ref = f"{evidence.name} line {number}"
         if r["type"] == "access":
             _require(number, r, "category", "kind")
             t = _time(number, r, "timeStamp")
@@ -139,7 +155,7 @@ def import_privacy_report(
             if mapped.get("detail"):
                 fields["detail"] = mapped["detail"]
             ident = r.get("identifier")
-            until = ends.get(ident) if isinstance(ident, str) and ident else None
+            until = ends.get((bundle_id, ident)) if isinstance(ident, str) and ident else None
             if until is not None and until >= t:
                 fields["until"] = until.isoformat(timespec="milliseconds")
             builder.add(t, "api.read", **fields)
@@ -163,14 +179,13 @@ def import_privacy_report(
                 last=last.isoformat(timespec="milliseconds") if last else None,
                 ref=ref,
             )
-    shows = source_table()["sources"][FORMAT]["shows"]
+    other = {app: n for app, n in apps.items() if app != bundle_id}
     header = {
         "format": FORMAT,
-        "file": name,
+        "file": evidence.name,
         "bundle": bundle_id,
-        "shows": list(shows),
-        "records": len(records),
+        "shows": list(source_table()["sources"][FORMAT]["shows"]),
+        "records": records,
         "skipped": sum(other.values()),
     }
-    unknown = len(records) - len(known)
-    return Imported(builder.finish(header), len(records), kept, dict(other), unknown)
+    return Imported(builder.finish(header), records, apps[bundle_id], other, unknown)
