@@ -5,9 +5,9 @@ Save App Activity): newline-delimited JSON, one record per line.
 (``category``) from ``intervalBegin`` to ``intervalEnd``, paired by ``identifier`` (a record
 of another kind is an access at one moment).
 ``networkActivity`` records say an app (``bundleID``) contacted ``domain`` ``hits`` times
-between ``firstTimeStamp`` and ``timeStamp``; ``initiatedType`` ``NonAppInitiated`` is
-web content the user browsed inside the app, not the app's own traffic. The report shows
-neither what was read nor what was sent, nor the consent the user gave.
+between ``firstTimeStamp`` and ``timeStamp``; ``initiatedType`` ``NonAppInitiated`` is a
+connection the user started (a web page opened in the app), not the app's own traffic.
+The report shows neither what was read nor what was sent, nor the consent the user gave.
 """
 
 from __future__ import annotations
