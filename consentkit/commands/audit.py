@@ -63,7 +63,7 @@ def trace_command(
     A trace imported from a real phone (``consentkit trace import``) shows less than a
     simulation; the rules its evidence cannot judge are listed as not judgeable."""
     from ..simulator.rules import audit as run_audit
-    from ..simulator.rules import not_judgeable
+    from ..simulator.rules import not_judgeable, places_of
     from ..simulator.trace_io import TraceError, read_trace
 
     loaded = _manifests(manifests)
@@ -75,17 +75,11 @@ def trace_command(
     findings = run_audit(events, loaded)
     unjudged = [d for d in not_judgeable(events) if d["app"] in loaded]
     devices = len({(e["app"], e["device"]) for e in events})
-    refs = {(e["device"], e["seq"]): e["ref"] for e in events if e.get("ref")}
+    refs = places_of(events)
     if junit or sarif or html:
         _reports(trace_path, events, findings, loaded, manifests, junit, sarif, html, unjudged)
     if fmt == "json":
-        listed = [
-            {
-                **f.as_dict(),
-                "evidence_refs": [refs[(f.device, s)] for s in f.evidence if (f.device, s) in refs],
-            }
-            for f in findings
-        ]
+        listed = [{**f.as_dict(), "evidence_refs": f.places(refs)} for f in findings]
         click.echo(
             json.dumps(
                 {
@@ -105,7 +99,7 @@ def trace_command(
                 f"(evidence: {', '.join(map(str, f.evidence)) or '-'})"
             )
             for seq in f.evidence:
-                if (f.device, seq) in refs:
+                if (f.device, seq) in refs:  # where it sits in the imported file
                     click.echo(f"    seq {seq}: {refs[(f.device, seq)]}")
         for d in unjudged:
             click.echo(

@@ -9,7 +9,6 @@ it is declared to receive.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from .manifest import Manifest, ThirdParty
@@ -20,7 +19,6 @@ __all__ = ["DOMAIN_PATTERN", "Owner", "covers", "normalize", "owner_of"]
 DOMAIN_PATTERN = (
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 )
-_DOMAIN = re.compile(DOMAIN_PATTERN)
 
 
 def normalize(host: str) -> str:
@@ -31,13 +29,12 @@ def normalize(host: str) -> str:
     return host.split(":", 1)[0]
 
 
-def is_domain(text: str) -> bool:
-    return bool(_DOMAIN.match(text))
-
-
 def covers(domain: str, host: str) -> bool:
     """Does the manifest's ``domain`` cover ``host`` (itself or a subdomain)?"""
-    domain, host = normalize(domain), normalize(host)
+    return _covers(normalize(domain), normalize(host))
+
+
+def _covers(domain: str, host: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
 
@@ -62,13 +59,14 @@ class Owner:
 
 def owner_of(manifest: Manifest, host: str) -> Owner | None:
     """The manifest's owner of ``host``, the most specific entry first; None when the
-    policy names nobody there."""
+    policy names nobody there. (The manifest's domains are normalized when it loads.)"""
+    host = normalize(host)
     best: Owner | None = None
     for domain in manifest.app.domains:
-        if covers(domain, host) and (best is None or len(domain) > len(best.domain)):
+        if _covers(domain, host) and (best is None or len(domain) > len(best.domain)):
             best = Owner(domain)
     for party in manifest.third_parties:
         for domain in party.all_domains:
-            if covers(domain, host) and (best is None or len(domain) > len(best.domain)):
+            if _covers(domain, host) and (best is None or len(domain) > len(best.domain)):
                 best = Owner(domain, party, domain in party.tracking_domains)
     return best

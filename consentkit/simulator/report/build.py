@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ...policy import Manifest
-from ..rules import Finding, catalogue
+from ..rules import Finding, catalogue, places_of
 from ..run import DeviceResult
 from .stats import consent_rates, funnel, os_label
 
@@ -127,7 +127,7 @@ def build(
         by_app_name[r.app_name].append(r)
     device_of = {r.device: r for r in results}
     listed = []
-    refs = {(r.device, e["seq"]): e["ref"] for r in results for e in r.events if e.get("ref")}
+    refs = places_of(e for r in results for e in r.events)
     for n, f in enumerate(findings):
         owner = device_of.get(f.device)
         listed.append(
@@ -137,9 +137,7 @@ def build(
                 "app_name": owner.app_name if owner else f.app,
                 # where the evidence sits in the file it was imported from (report line,
                 # HAR entry); empty for a simulation's own trace
-                "evidence_refs": [
-                    refs[(f.device, seq)] for seq in f.evidence if (f.device, seq) in refs
-                ],
+                "evidence_refs": f.places(refs),
             }
         )
     per_app: dict[str, Counter] = defaultdict(Counter)

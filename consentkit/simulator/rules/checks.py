@@ -28,7 +28,7 @@ import yaml
 from ...policy import Manifest, taxonomy
 from ...policy.deadlines import due
 from ...policy.detect import find_values, scan_text
-from ...policy.domains import owner_of
+from ...policy.domains import Owner, owner_of
 from ...policy.durations import parse_duration, to_timedelta
 from ...policy.rates import charged_permissions
 from .state import CONTACT, DeviceState, Event
@@ -50,6 +50,7 @@ class Policy:
     def __init__(self, manifest: Manifest) -> None:
         self.m = manifest
         self._purposes_in: dict[tuple[str, str], frozenset[str]] = {}
+        self._owners: dict[str, Owner | None] = {}
 
     @cached_property
     def optional(self) -> frozenset[str]:
@@ -62,6 +63,12 @@ class Policy:
     @cached_property
     def feature_ids(self) -> tuple[str, ...]:
         return tuple(self.m.features)
+
+    def owner(self, host: str) -> Owner | None:
+        """Whose ``host`` is by the manifest's domains, looked up once per host."""
+        if host not in self._owners:
+            self._owners[host] = owner_of(self.m, host)
+        return self._owners[host]
 
     @cached_property
     def basic_features(self) -> frozenset[str]:
@@ -634,7 +641,7 @@ def net_party(e: Event, s: DeviceState, p: Policy) -> Breach | None:
     """A domain the app itself contacted (not web content the user browsed in it) that is
     neither the app's nor a third party's the policy names."""
     domain = str(e.get("domain") or "")
-    if not domain or e.get("initiated") == "non-app" or owner_of(p.m, domain) is not None:
+    if not domain or e.get("initiated") == "non-app" or p.owner(domain) is not None:
         return None
     if ("domain", domain) in s.outside_flagged:
         return None
@@ -655,7 +662,7 @@ def net_category(e: Event, s: DeviceState, p: Policy) -> Breach | None:
     categories = sorted(e.get("categories") or [])
     if not domain or not categories:
         return None
-    owner = owner_of(p.m, domain)
+    owner = p.owner(domain)
     if owner is not None and owner.party is None:
         return None
     if owner is None:
@@ -671,7 +678,7 @@ def net_category(e: Event, s: DeviceState, p: Policy) -> Breach | None:
 
 def net_tracking(e: Event, s: DeviceState, p: Policy) -> Breach | None:
     """A tracking domain reached while none of its third party's purposes is consented."""
-    owner = owner_of(p.m, str(e.get("domain") or ""))
+    owner = p.owner(str(e.get("domain") or ""))
     if owner is None or not owner.tracking or e.get("initiated") == "non-app":
         return None
     purposes = owner.party.purposes if owner.party else ()

@@ -6,6 +6,7 @@ Rules read only the trace and the manifest, so a trace recorded anywhere can be 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
@@ -17,7 +18,7 @@ from ...policy import Manifest
 from .checks import CHECKS, FINISH, Policy
 from .state import DeviceState, People
 
-__all__ = ["Finding", "Rule", "audit", "catalogue", "not_judgeable"]
+__all__ = ["Finding", "Rule", "audit", "catalogue", "not_judgeable", "places_of"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,16 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def places(self, refs: Mapping[tuple[str, int], str]) -> list[str]:
+        """Where its evidence sits in the file the trace was imported from (``places_of``);
+        empty for a trace recorded as it happened."""
+        return [refs[(self.device, seq)] for seq in self.evidence if (self.device, seq) in refs]
+
+
+def places_of(events: Iterable[dict[str, Any]]) -> dict[tuple[str, int], str]:
+    """``(device, seq)`` -> the event's place in its original evidence file (``ref``)."""
+    return {(e["device"], e["seq"]): e["ref"] for e in events if e.get("ref")}
 
 
 @cache
